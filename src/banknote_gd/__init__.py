@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .cache import clear_cache
 from .data import (
     DATA_SHA256,
     DATA_URL,
@@ -32,6 +33,7 @@ from .frames import CONFIG_COLUMNS, HISTORY_COLUMNS, RUN_COLUMNS
 from .models import build_model
 from .optimizers import available_optimizers, make_optimizer
 from .schedules import available_schedules, learning_rates, make_schedule
+from .training import PARAMETERS, read_results, sweep, train
 
 try:
     __version__ = version("banknote-gd")
@@ -44,6 +46,7 @@ __all__ = [
     "DATA_URL",
     "FEATURES",
     "HISTORY_COLUMNS",
+    "PARAMETERS",
     "RUN_COLUMNS",
     "DataIntegrityError",
     "DataUnavailableError",
@@ -52,12 +55,16 @@ __all__ = [
     "available_optimizers",
     "available_schedules",
     "build_model",
+    "clear_cache",
     "data_path",
     "get_data_home",
     "learning_rates",
     "load_banknotes",
     "make_optimizer",
     "make_schedule",
+    "read_results",
     "seed_data_cache",
     "split_data",
+    "sweep",
+    "train",
 ]

@@ -48,7 +48,9 @@ def check_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None = 
 def check_positive_float(name: str, value: Any) -> float:
     """Return ``value`` as a finite ``float`` > 0 or raise a clear error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number, got {value!r} ({type(value).__name__}).")
+        raise TypeError(
+            f"{name} must be a positive number, got {value!r} ({type(value).__name__})."
+        )
     value = float(value)
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
@@ -69,12 +71,12 @@ def check_seeds(seeds: Any) -> list[int]:
         count = check_int("seeds", seeds, minimum=1)
         return list(range(count))
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
-        raise TypeError(
-            f"seeds must be a count (int >= 1) or a sequence of ints, got {seeds!r}."
-        )
+        raise TypeError(f"seeds must be a count (int >= 1) or a sequence of ints, got {seeds!r}.")
     result = [check_int("seeds", s, minimum=0) for s in seeds]
     if not result:
-        raise ValueError("seeds must not be empty; give a count such as seeds=10 or a list of ints.")
+        raise ValueError(
+            "seeds must not be empty; give a count such as seeds=10 or a list of ints."
+        )
     if len(set(result)) != len(result):
         raise ValueError(f"seeds must not repeat, got {result}.")
     return result
@@ -85,7 +87,9 @@ def check_columns(frame: Any, required: Sequence[str], *, what: str, name: str =
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame for {what}, got {type(frame).__name__}.")
+        raise TypeError(
+            f"{name} must be a pandas DataFrame for {what}, got {type(frame).__name__}."
+        )
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ValueError(

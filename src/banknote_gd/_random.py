@@ -7,6 +7,8 @@ same starting point and the same sequence of mini-batches everywhere.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 __all__ = ["batch_order", "initial_weights"]
@@ -42,7 +44,7 @@ def initial_weights(seed: int, *, n_features: int = 4, hidden_units: int = 0) ->
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), _WEIGHTS_STREAM]))
     sizes = [n_features, hidden_units, 1] if hidden_units else [n_features, 1]
     weights: list[np.ndarray] = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         weights.append(rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32))
         weights.append(np.zeros(fan_out, dtype=np.float32))

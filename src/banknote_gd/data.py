@@ -198,7 +198,9 @@ def data_path(*, data_home: str | os.PathLike | None = None, download: bool = Tr
     return path
 
 
-def seed_data_cache(source: str | os.PathLike, *, data_home: str | os.PathLike | None = None) -> Path:
+def seed_data_cache(
+    source: str | os.PathLike, *, data_home: str | os.PathLike | None = None
+) -> Path:
     """Copy a local copy of the data file into the cache folder, after checking its hash.
 
     This is how tests, CI and offline machines get the data without a network.
@@ -224,7 +226,9 @@ def seed_data_cache(source: str | os.PathLike, *, data_home: str | os.PathLike |
     if source.is_dir():
         source = source / DATA_FILENAME
     if not source.is_file():
-        raise FileNotFoundError(f"source must be the data file or a folder holding it; {source} does not exist.")
+        raise FileNotFoundError(
+            f"source must be the data file or a folder holding it; {source} does not exist."
+        )
     _verify(source)
     folder = get_data_home(data_home)
     _check_writable(folder)
@@ -237,7 +241,10 @@ def seed_data_cache(source: str | os.PathLike, *, data_home: str | os.PathLike |
 
 @overload
 def load_banknotes(
-    *, return_X_y: Literal[False] = ..., data_home: str | os.PathLike | None = ..., download: bool = ...
+    *,
+    return_X_y: Literal[False] = ...,
+    data_home: str | os.PathLike | None = ...,
+    download: bool = ...,
 ) -> pd.DataFrame: ...
 @overload
 def load_banknotes(
@@ -372,10 +379,14 @@ def split_data(
     if frame is None:
         frame = load_banknotes()
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"frame must be the DataFrame load_banknotes() returns, got {type(frame).__name__}.")
+        raise TypeError(
+            f"frame must be the DataFrame load_banknotes() returns, got {type(frame).__name__}."
+        )
     missing = [c for c in (*FEATURES, TARGET) if c not in frame.columns]
     if missing:
-        raise ValueError(f"frame lacks the column(s) {missing}; pass the frame load_banknotes() returns.")
+        raise ValueError(
+            f"frame lacks the column(s) {missing}; pass the frame load_banknotes() returns."
+        )
     X = frame[list(FEATURES)].to_numpy(dtype=np.float64)
     y = frame[TARGET].to_numpy(dtype=np.float32)
     X_train, X_test, y_train, y_test = train_test_split(

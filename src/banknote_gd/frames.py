@@ -41,7 +41,12 @@ engine : {"vectorized", "fit"}
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CONFIG_COLUMNS: tuple[str, ...] = (
     "optimizer",
@@ -126,26 +131,70 @@ def history_frame(
         ``{(split, metric): [value at epoch 1, value at epoch 2, ...]}``.
     engine
         Name of the engine that trained the run.
+
+    Examples
+    --------
+    >>> config = dict(optimizer="sgd", learning_rate=0.1, batch_size=32, schedule="constant",
+    ...               hidden_units=0, standardize=True, epochs=2)
+    >>> values = {("train", "loss"): [0.5, 0.3], ("test", "loss"): [0.4, 0.3]}
+    >>> history_frame(config, 0, steps_per_epoch=30, metrics=values, engine="fit").shape
+    (4, 15)
     """
     import numpy as np
 
-    rows = []
-    diverged = any(
-        not np.all(np.isfinite(values)) for (_, metric), values in metrics.items() if metric == "loss"
+    arrays = {key: np.asarray(values, dtype=np.float64)[None, :] for key, values in metrics.items()}
+    return group_frame(
+        [config], [seed], steps_per_epoch=steps_per_epoch, metrics=arrays, engine=engine
     )
-    for (split, metric), values in metrics.items():
-        for epoch, value in enumerate(values, start=1):
-            rows.append(
-                {
-                    **{c: config[c] for c in CONFIG_COLUMNS},
-                    "seed": seed,
-                    "epoch": epoch,
-                    "step": epoch * steps_per_epoch,
-                    "split": split,
-                    "metric": metric,
-                    "value": float(value),
-                    "diverged": diverged,
-                    "engine": engine,
-                }
-            )
-    return normalize_history(pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)))
+
+
+def group_frame(
+    configs: list[dict],
+    seeds: list[int],
+    *,
+    steps_per_epoch: int,
+    metrics: dict[tuple[str, str], np.ndarray],
+    engine: str,
+) -> pd.DataFrame:
+    """Build the long frame of several runs at once.
+
+    Parameters
+    ----------
+    configs, seeds
+        One configuration and one seed per run (member).
+    steps_per_epoch
+        Updates per epoch (shared by the runs).
+    metrics
+        ``{(split, metric): array of shape (runs, epochs)}``.
+    engine
+        Name of the engine that trained the runs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ordered by run, then epoch, then split and metric.
+    """
+    import numpy as np
+
+    keys = list(metrics)
+    values = np.stack([np.asarray(metrics[k], dtype=np.float64) for k in keys], axis=-1)
+    runs, epochs, n_keys = values.shape
+    diverged = np.zeros(runs, dtype=bool)
+    for i, (_, metric) in enumerate(keys):
+        if metric == "loss":
+            diverged |= ~np.all(np.isfinite(values[:, :, i]), axis=1)
+    run = np.repeat(np.arange(runs), epochs * n_keys)
+    epoch = np.tile(np.repeat(np.arange(1, epochs + 1), n_keys), runs)
+    key = np.tile(np.arange(n_keys), runs * epochs)
+    columns: dict[str, object] = {
+        c: np.asarray([cfg[c] for cfg in configs], dtype=object)[run] for c in CONFIG_COLUMNS
+    }
+    columns["seed"] = np.asarray(seeds, dtype=np.int64)[run]
+    columns["epoch"] = epoch
+    columns["step"] = epoch * int(steps_per_epoch)
+    columns["split"] = np.asarray([k[0] for k in keys], dtype=object)[key]
+    columns["metric"] = np.asarray([k[1] for k in keys], dtype=object)[key]
+    columns["value"] = values.reshape(-1)
+    columns["diverged"] = diverged[run]
+    columns["engine"] = engine
+    return normalize_history(pd.DataFrame(columns))

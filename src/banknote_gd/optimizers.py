@@ -50,10 +50,15 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec("sgd", "SGD", 0.01, "plain stochastic gradient descent"),
         OptimizerSpec("momentum", "SGD", 0.01, "SGD with momentum 0.9", {"momentum": 0.9}),
         OptimizerSpec(
-            "nesterov", "SGD", 0.01, "SGD with Nesterov momentum 0.9",
+            "nesterov",
+            "SGD",
+            0.01,
+            "SGD with Nesterov momentum 0.9",
             {"momentum": 0.9, "nesterov": True},
         ),
-        OptimizerSpec("adagrad", "Adagrad", 0.001, "per-weight steps shrinking with past gradients"),
+        OptimizerSpec(
+            "adagrad", "Adagrad", 0.001, "per-weight steps shrinking with past gradients"
+        ),
         OptimizerSpec("rmsprop", "RMSprop", 0.001, "per-weight steps scaled by recent gradients"),
         OptimizerSpec("adam", "Adam", 0.001, "momentum plus RMSprop-style scaling, bias-corrected"),
         OptimizerSpec("adamax", "Adamax", 0.001, "Adam with an infinity norm", vectorized=False),

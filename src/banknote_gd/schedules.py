@@ -83,10 +83,14 @@ SCHEDULES: dict[str, ScheduleSpec] = {
     for spec in (
         ScheduleSpec("constant", "the same learning rate at every update", _constant),
         ScheduleSpec("step", "divided by 10 at 1/2 and again at 3/4 of the run", _step),
-        ScheduleSpec("exponential", "exponential decay to 1/10 by the end of the run", _exponential),
+        ScheduleSpec(
+            "exponential", "exponential decay to 1/10 by the end of the run", _exponential
+        ),
         ScheduleSpec("inverse_time", "lr / (1 + 10 t/T): to 1/11 by the end", _inverse_time),
         ScheduleSpec("cosine", "half a cosine wave from lr down to 0", _cosine),
-        ScheduleSpec("warmup_cosine", "linear warm-up over the first 1/10, then cosine to 0", _warmup_cosine),
+        ScheduleSpec(
+            "warmup_cosine", "linear warm-up over the first 1/10, then cosine to 0", _warmup_cosine
+        ),
     )
 }
 """All learning-rate schedules known by name."""
