@@ -1,0 +1,249 @@
+"""Training and sweeps: real values, reproducibility, divergence, resume and the cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import banknote_gd as bgd
+from banknote_gd import engine, training
+
+COURSE_RATES = [0.01, 0.05, 0.1, 0.5]
+
+
+def final(frame: pd.DataFrame, split: str = "train", metric: str = "loss") -> pd.DataFrame:
+    last = frame["epoch"] == frame["epochs"]
+    return frame[last & (frame["split"] == split) & (frame["metric"] == metric)]
+
+
+def test_train_returns_the_tidy_history_of_one_run():
+    frame = bgd.train(learning_rate=0.1, batch_size=32, epochs=3, seed=0)
+    assert list(frame.columns) == list(bgd.HISTORY_COLUMNS)
+    assert len(frame) == 3 * 2 * 2
+    assert set(frame["engine"]) == {"fit"} and not frame["diverged"].any()
+    assert frame["step"].max() == 3 * 30  # 960 rows / 32 = 30 updates per epoch
+    accuracy = final(frame, "test", "accuracy")["value"].item()
+    assert 0.9 < accuracy <= 1.0
+
+
+def test_course_learning_rate_sweep_loss_falls_as_the_rate_rises():
+    frame = bgd.sweep({"learning_rate": COURSE_RATES}, seeds=3, batch_size=16, epochs=10)
+    assert frame.shape == (4 * 3 * 10 * 2 * 2, len(bgd.HISTORY_COLUMNS))
+    means = final(frame).groupby("learning_rate")["value"].mean()
+    assert list(means.index) == COURSE_RATES
+    assert np.all(np.diff(means.to_numpy()) < 0), means
+    assert means.iloc[0] > 0.25 and means.iloc[-1] < 0.08  # 0.38 and 0.053 measured
+
+
+def test_same_seed_reproduces_and_different_seeds_differ():
+    a = bgd.sweep({"learning_rate": [0.1]}, seeds=[3, 4], epochs=3)
+    b = bgd.sweep({"learning_rate": [0.1]}, seeds=[3, 4], epochs=3)
+    pd.testing.assert_frame_equal(a, b)
+    values = a.pivot_table(index=["epoch", "split", "metric"], columns="seed", values="value")
+    assert not np.allclose(values[3], values[4])
+    one = bgd.train(learning_rate=0.1, epochs=2, seed=5)
+    two = bgd.train(learning_rate=0.1, epochs=2, seed=5)
+    pd.testing.assert_frame_equal(one, two)
+
+
+def _fit_weights(config, seed, split):
+    frame, model = training._fit_run(split, config, seed)
+    return frame, model.get_weights()
+
+
+EQUIVALENCE_CASES = [
+    dict(optimizer=name, learning_rate=None) for name in ("sgd", "momentum", "nesterov")
+] + [
+    dict(optimizer="adagrad", learning_rate=0.05),
+    dict(optimizer="rmsprop", learning_rate=0.005),
+    dict(optimizer="adam", learning_rate=0.01),
+    dict(optimizer="sgd", learning_rate=0.2, schedule="warmup_cosine"),
+    dict(optimizer="adam", learning_rate=0.01, schedule="step"),
+    dict(optimizer="momentum", learning_rate=0.02, hidden_units=6),
+    dict(optimizer="adam", learning_rate=0.01, hidden_units=6, batch_size=100),
+]
+
+
+@pytest.mark.parametrize(
+    "case", EQUIVALENCE_CASES, ids=lambda c: "-".join(f"{v}" for v in c.values() if v)
+)
+def test_vectorised_engine_matches_model_fit(case):
+    params = {"batch_size": 32, "epochs": 3, **case}
+    config = training._resolve(params, n_train=960)
+    split = training._split_for(True)
+    seeds = [7, 8]
+    steps = int(np.ceil(960 / config["batch_size"]))
+    table = bgd.learning_rates(config["schedule"], config["learning_rate"], steps * 3)
+    result = engine.train_group(
+        split,
+        optimizer=config["optimizer"],
+        batch_size=config["batch_size"],
+        epochs=3,
+        hidden_units=config["hidden_units"],
+        seeds=seeds,
+        learning_rates=np.stack([table, table]),
+    )
+    for member, seed in enumerate(seeds):
+        frame, weights = _fit_weights(config, seed, split)
+        for fitted, stacked in zip(weights, result.weights, strict=True):
+            assert np.abs(fitted - stacked[member]).max() <= 1e-4
+        for (split_name, metric), values in result.metrics.items():
+            expected = (
+                frame.query("split == @split_name and metric == @metric")
+                .sort_values("epoch")["value"]
+                .to_numpy()
+            )
+            np.testing.assert_allclose(values[member], expected, atol=1e-5, rtol=1e-5)
+
+
+def test_sweep_frames_are_identical_across_engines_but_for_the_engine_column():
+    grid = {"learning_rate": [0.05, 0.5], "optimizer": ["sgd", "adam"]}
+    fast = bgd.sweep(grid, seeds=[1], epochs=2, batch_size=64, engine="vectorized")
+    slow = bgd.sweep(grid, seeds=[1], epochs=2, batch_size=64, engine="fit")
+    assert set(fast["engine"]) == {"vectorized"} and set(slow["engine"]) == {"fit"}
+    pd.testing.assert_frame_equal(
+        fast.drop(columns=["value", "engine"]), slow.drop(columns=["value", "engine"])
+    )
+    np.testing.assert_allclose(fast["value"], slow["value"], atol=1e-5)
+
+
+def test_one_diverging_member_does_not_spoil_the_others():
+    frame = bgd.sweep(
+        {"learning_rate": [0.1, 1e38]}, seeds=[0], epochs=3, standardize=False, batch_size=32
+    )
+    runs = frame.groupby("learning_rate")["diverged"].agg(["all", "any"])
+    assert runs.loc[1e38, "all"] and not runs.loc[0.1, "any"]
+    alone = bgd.sweep({"learning_rate": [0.1]}, seeds=[0], epochs=3, standardize=False)
+    pd.testing.assert_frame_equal(
+        frame[frame["learning_rate"] == 0.1].reset_index(drop=True), alone
+    )
+    assert not np.isfinite(final(frame[frame["learning_rate"] == 1e38])["value"]).any()
+
+
+def test_optimizers_the_engine_lacks_fall_back_to_fit_visibly():
+    with pytest.warns(UserWarning, match=r"does not implement \['nadam'\]"):
+        frame = bgd.sweep({"optimizer": ["sgd", "nadam"]}, seeds=[0], epochs=1)
+    engines = frame.groupby("optimizer")["engine"].first()
+    assert engines["nadam"] == "fit" and engines["sgd"] == "vectorized"
+    with pytest.raises(ValueError, match=r"engine='vectorized' does not implement"):
+        bgd.sweep({"optimizer": ["nadam"]}, seeds=[0], epochs=1, engine="vectorized")
+
+
+class Interrupted(Exception):
+    """Stands for Ctrl-C or a killed kernel in the middle of a sweep."""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_interrupted_sweep_keeps_what_finished_and_resumes(monkeypatch, tmp_path, suffix):
+    out = tmp_path / f"sweep{suffix}"
+    grid = {"batch_size": [32, 64, 128]}  # three groups for the vectorised engine
+    full = bgd.sweep(grid, seeds=2, epochs=2)
+
+    real = engine.train_group
+    calls = []
+    interrupt = True
+
+    def interrupted(*args, **kwargs):
+        calls.append(kwargs["batch_size"])
+        if len(calls) == 2 and interrupt:
+            raise Interrupted("the machine was switched off")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train_group", interrupted)
+    with pytest.raises(Interrupted):
+        bgd.sweep(grid, seeds=2, epochs=2, out=out)
+    kept = bgd.read_results(out)
+    assert sorted(kept["batch_size"].unique()) == [32] and len(kept) == 2 * 2 * 4
+
+    calls.clear()
+    interrupt = False
+    resumed = bgd.sweep(grid, seeds=2, epochs=2, out=out)
+    assert calls == [64, 128]  # the finished group was not trained again
+    pd.testing.assert_frame_equal(resumed, full)
+    pd.testing.assert_frame_equal(
+        bgd.read_results(out)
+        .sort_values(["batch_size", "seed", "epoch", "split", "metric"])
+        .reset_index(drop=True),
+        full.sort_values(["batch_size", "seed", "epoch", "split", "metric"]).reset_index(drop=True),
+    )
+
+
+def test_result_cache_reuses_and_invalidates(monkeypatch, tmp_path):
+    from banknote_gd import cache
+
+    monkeypatch.setenv("BANKNOTE_GD_CACHE", str(tmp_path / "cache"))
+    calls = []
+    real = engine.train_group
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train_group", counting)
+    first = bgd.sweep({"learning_rate": [0.1]}, seeds=2, epochs=2)
+    again = bgd.sweep({"learning_rate": [0.1]}, seeds=2, epochs=2)
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(first, again)
+    bgd.sweep({"learning_rate": [0.1]}, seeds=2, epochs=2, cache=False)
+    assert len(calls) == 2
+    bgd.sweep({"learning_rate": [0.1]}, seeds=3, epochs=2)  # other seeds: another key
+    assert len(calls) == 3
+    monkeypatch.setattr(cache, "source_hash", lambda: "edited package")
+    bgd.sweep({"learning_rate": [0.1]}, seeds=2, epochs=2)  # package changed: retrain
+    assert len(calls) == 4
+    assert bgd.clear_cache() == 3
+    assert bgd.clear_cache() == 0
+
+
+BAD_SWEEPS = [
+    (dict(grid={"optimiser": ["sgd"]}), ValueError, r"Unknown parameter\(s\) \['optimiser'\]"),
+    (dict(grid={"optimizer": ["sgdd"]}), ValueError, r"Unknown optimizer 'sgdd'; allowed: 'sgd'"),
+    (
+        dict(grid={"learning_rate": [0.1, 0]}),
+        ValueError,
+        r"learning_rate must be a finite number > 0, got 0",
+    ),
+    (dict(grid={"learning_rate": [-1.0]}), ValueError, r"learning_rate must be .* > 0, got -1.0"),
+    (
+        dict(grid={"learning_rate": ["fast"]}),
+        TypeError,
+        r"learning_rate must be a positive number, got 'fast'",
+    ),
+    (dict(grid={"batch_size": [0]}), ValueError, r"batch_size must be between 1 and 960, got 0"),
+    (
+        dict(grid={"batch_size": [961]}),
+        ValueError,
+        r"batch_size must be between 1 and 960, got 961",
+    ),
+    (dict(grid={"epochs": [0]}), ValueError, r"epochs must be >= 1, got 0"),
+    (dict(epochs=0), ValueError, r"epochs must be >= 1, got 0"),
+    (dict(seeds=[]), ValueError, r"seeds must not be empty"),
+    (dict(seeds=0), ValueError, r"seeds must be >= 1, got 0"),
+    (dict(grid={"learning_rate": 0.1}), TypeError, r"grid\['learning_rate'\] must be a list"),
+    (dict(grid={"schedule": ["linear"]}), ValueError, r"Unknown schedule 'linear'; allowed"),
+    (dict(grid={"learning_rate": []}), ValueError, r"grid\['learning_rate'\] is empty"),
+    (dict(grid={"learning_rate": [0.1]}, learning_rate=0.1), ValueError, r"both in grid"),
+    (dict(engine="gpu"), ValueError, r"Unknown engine 'gpu'; allowed: 'auto'"),
+    (dict(out="no/such/folder/sweep.csv"), FileNotFoundError, r"folder of out=.* does not exist"),
+    (dict(out="sweep.txt"), ValueError, r"out must end in .csv or .parquet"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), BAD_SWEEPS)
+def test_bad_sweep_arguments_are_named_at_the_boundary(kwargs, error, match):
+    kwargs = dict(kwargs)
+    grid = kwargs.pop("grid", {"learning_rate": [0.1]})
+    with pytest.raises(error, match=match):
+        bgd.sweep(grid, **{"seeds": 1, **kwargs})
+
+
+def test_bad_train_arguments_are_named_at_the_boundary():
+    with pytest.raises(ValueError, match=r"Unknown optimizer 'adamw'"):
+        bgd.train(optimizer="adamw")
+    with pytest.raises(ValueError, match=r"batch_size must be between 1 and 960, got 2000"):
+        bgd.train(batch_size=2000)
+    with pytest.raises(TypeError, match=r"data must be a banknote_gd.Split"):
+        bgd.train(data="banknotes.csv")
+    with pytest.raises(ValueError, match=r"standardize=False contradicts data"):
+        bgd.train(data=bgd.split_data(), standardize=False)
