@@ -89,11 +89,8 @@ def test_vectorised_engine_matches_model_fit(case):
         for fitted, stacked in zip(weights, result.weights, strict=True):
             assert np.abs(fitted - stacked[member]).max() <= 1e-4
         for (split_name, metric), values in result.metrics.items():
-            expected = (
-                frame.query("split == @split_name and metric == @metric")
-                .sort_values("epoch")["value"]
-                .to_numpy()
-            )
+            rows = (frame["split"] == split_name) & (frame["metric"] == metric)
+            expected = frame[rows].sort_values("epoch")["value"].to_numpy()
             np.testing.assert_allclose(values[member], expected, atol=1e-5, rtol=1e-5)
 
 
