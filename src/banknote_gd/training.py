@@ -370,14 +370,10 @@ def sweep(
     names = list(grid)
     configs = []
     for combo in itertools.product(*(grid[n] for n in names)):
-        params = {**fixed, **dict(zip(names, combo))}
-        standardize = params.get("standardize", PARAMETERS["standardize"])
-        n_train = (
-            _split_for(bool(standardize)).X_train.shape[0]
-            if isinstance(standardize, (bool, np.bool_))
-            else None
-        )
-        configs.append(_resolve(params, n_train=n_train))
+        configs.append(_resolve({**fixed, **dict(zip(names, combo))}))
+    for config in configs:  # only now load the data: bad arguments fail fast, offline too
+        n_train = _split_for(config["standardize"]).X_train.shape[0]
+        check_int("batch_size", config["batch_size"], minimum=1, maximum=n_train)
     runs = [(config, seed) for config in configs for seed in seed_list]
 
     use_fit = [engine == "fit" or not supports(config["optimizer"]) for config, _ in runs]
