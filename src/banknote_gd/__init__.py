@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import by_hand
 from .cache import clear_cache
 from .data import (
     DATA_SHA256,
@@ -32,6 +33,7 @@ from .data import (
 from .frames import CONFIG_COLUMNS, HISTORY_COLUMNS, RUN_COLUMNS
 from .models import build_model
 from .optimizers import available_optimizers, make_optimizer
+from .plots import plot_history, plot_pairs, plot_sweep
 from .schedules import available_schedules, learning_rates, make_schedule
 from .training import PARAMETERS, read_results, sweep, train
 
@@ -55,6 +57,7 @@ __all__ = [
     "available_optimizers",
     "available_schedules",
     "build_model",
+    "by_hand",
     "clear_cache",
     "data_path",
     "get_data_home",
@@ -62,6 +65,9 @@ __all__ = [
     "load_banknotes",
     "make_optimizer",
     "make_schedule",
+    "plot_history",
+    "plot_pairs",
+    "plot_sweep",
     "read_results",
     "seed_data_cache",
     "split_data",

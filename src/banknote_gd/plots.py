@@ -1,0 +1,616 @@
+"""Plots of the tidy frames: training curves, sweeps and the data itself.
+
+Every function here works like a seaborn figure-level function: it takes a tidy long frame
+(the one :func:`banknote_gd.train`, :func:`banknote_gd.sweep` or
+:func:`banknote_gd.load_banknotes` returns), draws one new figure and returns the seaborn
+grid that holds it. Nothing is shown and no global setting is changed: the styling is applied
+inside ``seaborn.axes_style`` and ``seaborn.plotting_context`` blocks only. Show the figure
+with ``plt.show()``, save it with ``grid.savefig(...)`` and close it with
+``plt.close(grid.figure)``.
+
+===================  ==========================================================
+function             draws
+===================  ==========================================================
+:func:`plot_history`  loss and accuracy of one configuration over the epochs,
+                      training and test rows side by side
+:func:`plot_sweep`    loss and accuracy of several configurations, one line per
+                      value of a hyper-parameter, mean and band over the seeds
+:func:`plot_pairs`    every pair of the four features, coloured by class
+===================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._checks import check_choice, check_columns, check_int
+from .data import FEATURES, TARGET
+from .frames import CONFIG_COLUMNS, METRICS, RUN_COLUMNS, SPLITS
+
+if TYPE_CHECKING:
+    import seaborn as sns
+
+__all__ = ["plot_history", "plot_pairs", "plot_sweep"]
+
+PALETTE = "colorblind"
+"""Seaborn palette of every plot: its colours stay distinct for the common colour blindnesses."""
+
+METRIC_LABELS = {"loss": "binary cross-entropy", "accuracy": "accuracy"}
+X_LABELS = {"epoch": "epoch", "step": "updates (optimizer steps)"}
+CLASS_LABELS = {0: "genuine", 1: "forged"}
+SPLIT_DASHES = {"train": "", "test": (4, 2)}
+SPLIT_MARKERS = {"train": "o", "test": "s"}
+_SPLIT_NAMES = {"train": "training", "test": "test"}
+_PANEL_HEIGHT = 3.6
+_PANEL_ASPECT = 1.2
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    """Seaborn's white-grid style at notebook size, for the duration of one plot only."""
+    import seaborn as sns
+
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook"):
+        yield
+
+
+def _format_value(value: Any) -> str:
+    """A hyper-parameter value as a short legend label (``0.001``, ``32``, ``adam``)."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return f"{float(value):g}"
+    return str(value)
+
+
+def _levels(values: pd.Series) -> list:
+    """Distinct values: sorted if numeric (or boolean), else in order of first appearance."""
+    unique = list(pd.unique(values))
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return sorted(unique)
+    return unique
+
+
+def _pretty(column: str) -> str:
+    return column.replace("_", " ")
+
+
+def _describe_errorbar(errorbar: Any) -> str | None:
+    """Say in words what the band around a mean is (``None``: no band)."""
+    if errorbar is None:
+        return None
+    method, level = (errorbar, None) if isinstance(errorbar, str) else tuple(errorbar)
+    if method == "ci":
+        return f"{95 if level is None else level:g} % band"
+    if method == "pi":
+        return f"{95 if level is None else level:g} % percentile band"
+    if method in ("sd", "se"):
+        return f"± {1 if level is None else level:g} {method} band"
+    return "band"
+
+
+def _describe_config(row: dict[str, Any], skip: tuple[str, ...] = ()) -> str:
+    """A configuration in words, e.g. ``sgd, learning rate 0.1, batch size 32, ...``."""
+    parts = []
+    for column in CONFIG_COLUMNS:
+        if column not in row or column in skip or column == "epochs":
+            continue
+        value = row[column]
+        if column == "optimizer":
+            parts.append(str(value))
+        elif column == "learning_rate":
+            parts.append(f"learning rate {_format_value(value)}")
+        elif column == "batch_size":
+            parts.append(f"batch size {_format_value(value)}")
+        elif column == "schedule":
+            parts.append("constant learning rate" if value == "constant" else f"{value} schedule")
+        elif column == "hidden_units":
+            parts.append(
+                "logistic regression (no hidden layer)"
+                if int(value) == 0
+                else f"{int(value)} hidden units"
+            )
+        elif column == "standardize":
+            parts.append("standardised features" if bool(value) else "raw features")
+    return ", ".join(parts)
+
+
+def _constant_config(frame: pd.DataFrame, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The configuration columns that take a single value in the whole frame."""
+    return {
+        c: frame[c].iloc[0]
+        for c in CONFIG_COLUMNS
+        if c in frame.columns and c not in skip and len(pd.unique(frame[c])) == 1
+    }
+
+
+def _finite_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with infinite values turned into NaN (so they cannot stretch axes)."""
+    out = frame.copy()
+    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
+    out.loc[np.isinf(out["value"].to_numpy()), "value"] = np.nan
+    return out
+
+
+def _run_columns(frame: pd.DataFrame, extra: str | None = None) -> list[str]:
+    columns = [c for c in RUN_COLUMNS if c in frame.columns]
+    if extra is not None and extra not in columns:
+        columns.append(extra)
+    return columns
+
+
+def _diverged_runs(frame: pd.DataFrame, runs: list[str]) -> pd.Series:
+    """One bool per row: does the row belong to a run that diverged?
+
+    Uses the ``diverged`` column when there is one, else marks a run whose loss is ever NaN
+    or infinite, as :mod:`banknote_gd.frames` defines it.
+    """
+    if "diverged" in frame.columns:
+        return frame["diverged"].astype(bool)
+    if not runs:
+        bad = (frame["metric"] == "loss") & ~np.isfinite(frame["value"].astype("float64"))
+        return pd.Series(bool(bad.any()), index=frame.index)
+    bad_loss = (frame["metric"] == "loss") & ~np.isfinite(frame["value"].astype("float64"))
+    return bad_loss.groupby([frame[c] for c in runs], dropna=False).transform("any")
+
+
+def _label_axes(grid: sns.FacetGrid, x: str, titles: dict[str, str]) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    for metric, ax in grid.axes_dict.items():
+        ax.set_title(titles[metric])
+        ax.set_xlabel(X_LABELS.get(x, x))
+        ax.set_ylabel(METRIC_LABELS[metric])
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6 if x == "step" else "auto", integer=True))
+        ax.tick_params(axis="y", labelleft=True)
+
+
+def _finish(grid: sns.FacetGrid, suptitle: str) -> None:
+    """Add the figure title and make room for it, for the legend and for every label."""
+    grid.figure.suptitle(suptitle, fontsize="medium")
+    grid.tight_layout()
+
+
+def _facet_grid(data: pd.DataFrame) -> sns.FacetGrid:
+    import seaborn as sns
+
+    return sns.FacetGrid(
+        data,
+        col="metric",
+        col_order=list(METRICS),
+        sharex=True,
+        sharey=False,
+        height=_PANEL_HEIGHT,
+        aspect=_PANEL_ASPECT,
+        despine=False,
+    )
+
+
+def plot_history(frame: pd.DataFrame, *, title: str | None = None) -> sns.FacetGrid:
+    """Plot the loss and the accuracy of one configuration over the epochs.
+
+    Two panels side by side, loss (binary cross-entropy) on the left and accuracy on the
+    right, with one line per split: the training rows and the held-out test rows. If the
+    frame holds several seeds of the configuration, each line is their mean with a 95 %
+    bootstrap band (the bootstrap is seeded, so the figure is reproducible).
+
+    Parameters
+    ----------
+    frame
+        The frame :func:`banknote_gd.train` returns, or the frame :func:`banknote_gd.sweep`
+        returns for one configuration and several seeds: columns ``epoch``, ``split``,
+        ``metric`` and ``value`` (and ``seed``, ``diverged`` and the configuration columns if
+        present).
+    title
+        First line of the figure title; by default the configuration in words.
+
+    Returns
+    -------
+    seaborn.FacetGrid
+        The grid; ``grid.figure`` is the Matplotlib figure, ``grid.axes_dict["loss"]`` and
+        ``grid.axes_dict["accuracy"]`` the two panels.
+
+    Raises
+    ------
+    TypeError
+        If ``frame`` is not a DataFrame.
+    ValueError
+        If a column is missing, the frame is empty, or it holds several configurations
+        (draw those with :func:`plot_sweep`).
+
+    Notes
+    -----
+    The figure title ends with the final test accuracy: the mean over seeds of the test
+    accuracy at the last epoch. Seeds whose run diverged (loss NaN or infinite) are left out
+    of the lines and of that mean, and the title says how many there were; if every seed
+    diverged, what is finite is drawn.
+
+    Examples
+    --------
+    >>> import banknote_gd as bgd
+    >>> frame = bgd.train(learning_rate=0.1, epochs=20)  # doctest: +SKIP
+    >>> grid = bgd.plot_history(frame)  # doctest: +SKIP
+    >>> five = bgd.sweep(seeds=5, learning_rate=0.1, epochs=20)  # doctest: +SKIP
+    >>> grid = bgd.plot_history(five, title="five seeds")  # doctest: +SKIP
+    >>> grid.savefig("history.png")  # doctest: +SKIP
+    """
+    import seaborn as sns
+    from matplotlib.lines import Line2D
+
+    check_columns(frame, ("epoch", "split", "metric", "value"), what="plot_history")
+    data = _finite_values(frame)
+    data = data[data["metric"].isin(METRICS) & data["split"].isin(SPLITS)]
+    if data.empty:
+        raise ValueError(
+            f"frame has no rows with metric in {list(METRICS)} and split in {list(SPLITS)}; "
+            "plot_history has nothing to draw."
+        )
+    varying = [c for c in CONFIG_COLUMNS if c in data.columns and len(pd.unique(data[c])) > 1]
+    if varying:
+        raise ValueError(
+            f"plot_history draws one configuration, but {', '.join(varying)} take several "
+            f"values in frame. Select one configuration, or draw them all with "
+            f"plot_sweep(frame, hue={varying[0]!r})."
+        )
+
+    runs = _run_columns(data)
+    run_id = data.groupby(runs, dropna=False).ngroup() if runs else pd.Series(0, data.index)
+    diverged = _diverged_runs(data, runs)
+    n_seeds = int(run_id.nunique())
+    n_diverged = int(run_id[diverged.to_numpy()].nunique())
+    if 0 < n_diverged < n_seeds:
+        data = data[~diverged.to_numpy()]
+    n_kept = n_seeds - n_diverged if n_diverged < n_seeds else n_seeds
+    data = data.dropna(subset=["value"])
+    splits = [s for s in SPLITS if s in set(data["split"])]
+    n_epochs = max(1, int(data["epoch"].nunique()))
+
+    with _style():
+        palette = dict(zip(SPLITS, sns.color_palette(PALETTE, len(SPLITS))))
+        grid = _facet_grid(data)
+        grid.map_dataframe(
+            sns.lineplot,
+            x="epoch",
+            y="value",
+            hue="split",
+            hue_order=splits,
+            style="split",
+            style_order=splits,
+            markers=SPLIT_MARKERS,
+            dashes=False,
+            palette=palette,
+            errorbar=("ci", 95) if n_kept > 1 else None,
+            seed=0,
+            markevery=max(1, math.ceil(n_epochs / 25)),
+            markersize=5,
+            legend=False,
+        )
+        _label_axes(
+            grid, "epoch", {m: m if m != "loss" else "loss (lower is better)" for m in METRICS}
+        )
+        handles = {
+            split: Line2D([], [], color=palette[split], marker=SPLIT_MARKERS[split], lw=2)
+            for split in splits
+        }
+        grid.add_legend(legend_data=handles, label_order=splits, title="split")
+
+        first = title if title is not None else _describe_config(_constant_config(frame))
+        lines = [first] if first else []
+        test_acc = data[(data["split"] == "test") & (data["metric"] == "accuracy")]
+        if not test_acc.empty:
+            last = test_acc[test_acc["epoch"] == test_acc["epoch"].max()]["value"]
+            summary = f"final test accuracy {100 * last.mean():.1f} %"
+            if n_kept > 1:
+                summary += f"; lines: mean and 95 % band over {n_kept} seeds"
+        else:
+            summary = "no test rows in frame"
+        if n_diverged == n_seeds:
+            who = "the run" if n_seeds == 1 else f"all {n_seeds} seeds"
+            summary += f"; {who} diverged (loss became NaN or infinite)"
+        elif n_diverged:
+            summary += f"; {n_diverged} of {n_seeds} seeds diverged (not drawn)"
+        lines.append(summary)
+        _finish(grid, "\n".join(lines))
+    return grid
+
+
+def plot_sweep(
+    frame: pd.DataFrame,
+    *,
+    hue: str = "learning_rate",
+    x: str = "epoch",
+    split: str = "train",
+    log_y: bool = False,
+    errorbar: Any = ("ci", 95),
+    title: str | None = None,
+) -> sns.FacetGrid:
+    """Compare configurations: loss and accuracy over training, one line per ``hue`` value.
+
+    Two panels side by side, loss (binary cross-entropy) and accuracy, over epochs or
+    updates. Each line is the mean over the seeds of one value of ``hue`` (a learning rate,
+    a batch size, an optimizer, a schedule, ...), with a band that shows how much the seeds
+    disagree. Runs that diverged are left out of the means and counted in the legend.
+
+    Parameters
+    ----------
+    frame
+        The frame :func:`banknote_gd.sweep` returns (columns in :mod:`banknote_gd.frames`).
+        Within one value of ``hue`` every other configuration column must take a single
+        value; select rows first (``frame[frame.batch_size == 16]``) if it does not.
+    hue
+        The column whose values get one line (and one colour) each. Numbers are listed in
+        increasing order in the legend, text in order of first appearance in ``frame``.
+    x
+        ``"epoch"``, or ``"step"`` for the number of updates (optimizer steps) taken, which
+        puts small and large batches on the same footing.
+    split
+        ``"train"`` (the mean over each epoch's batches, as Keras reports it), ``"test"``
+        (the held-out rows) or ``"both"`` (training solid, test dashed).
+    log_y
+        Draw the loss on a logarithmic axis (useful when the losses span decades).
+    errorbar
+        The band around each mean, passed to :func:`seaborn.lineplot`: the default
+        ``("ci", 95)`` is a 95 % bootstrap confidence interval of the mean (seeded, so the
+        figure is reproducible); ``"sd"`` is one standard deviation; ``None`` draws no band.
+    title
+        First line of the figure title; by default it says what is compared. The second
+        line always says over how many seeds each line is a mean.
+
+    Returns
+    -------
+    seaborn.FacetGrid
+        The grid; ``grid.figure`` is the Matplotlib figure, ``grid.axes_dict["loss"]`` and
+        ``grid.axes_dict["accuracy"]`` the two panels.
+
+    Raises
+    ------
+    TypeError
+        If ``frame`` is not a DataFrame.
+    ValueError
+        If a column is missing or the frame is empty, if ``x`` or ``split`` is not one of the
+        allowed values, if ``hue`` is not a column that can be compared, or if another
+        configuration column varies within one ``hue`` value.
+
+    Notes
+    -----
+    A run *diverged* when its loss became NaN or infinite (column ``diverged``). Its rows
+    are left out of the means, and the legend label of its ``hue`` value says how many of
+    its runs diverged, e.g. ``0.5 (3 of 10 diverged)``. A value whose every run diverged
+    stays in the legend but has no line. Infinite values never reach the axes.
+
+    Examples
+    --------
+    >>> import banknote_gd as bgd
+    >>> frame = bgd.sweep({"learning_rate": [0.01, 0.1, 1.0]}, seeds=10)  # doctest: +SKIP
+    >>> grid = bgd.plot_sweep(frame, hue="learning_rate", log_y=True)  # doctest: +SKIP
+    >>> frame = bgd.sweep({"batch_size": [8, 64, 960]}, seeds=10)  # doctest: +SKIP
+    >>> grid = bgd.plot_sweep(frame, hue="batch_size", x="step", split="both")  # doctest: +SKIP
+    """
+    import seaborn as sns
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    check_choice("x", x, tuple(X_LABELS))
+    check_choice("split", split, (*SPLITS, "both"))
+    if not isinstance(hue, str):
+        raise ValueError(f"hue must be the name of a column of frame, got {hue!r}.")
+    check_columns(frame, (x, hue, "seed", "split", "metric", "value"), what="plot_sweep")
+    if hue in ("split", "metric", "value", "epoch", "step"):
+        raise ValueError(
+            f"hue={hue!r} cannot be compared with plot_sweep; choose a configuration column "
+            f"such as {', '.join(map(repr, CONFIG_COLUMNS))}."
+        )
+    if frame[hue].isna().any():
+        raise ValueError(f"column {hue!r} of frame has missing values; hue needs one per row.")
+    for column in CONFIG_COLUMNS:
+        if column == hue or column not in frame.columns:
+            continue
+        counts = frame.groupby(hue, sort=False)[column].nunique(dropna=False)
+        if (counts > 1).any():
+            level = counts[counts > 1].index[0]
+            values = list(pd.unique(frame.loc[frame[hue] == level, column]))
+            raise ValueError(
+                f"plot_sweep averages over seeds only, but {column} takes several values "
+                f"({', '.join(map(_format_value, values))}) for {hue}={_format_value(level)}. "
+                f"Select one first, e.g. frame[frame[{column!r}] == {values[0]!r}], "
+                f"or compare them with hue={column!r}."
+            )
+
+    data = _finite_values(frame)
+    splits = list(SPLITS) if split == "both" else [split]
+    data = data[data["metric"].isin(METRICS)]
+    runs = _run_columns(data, extra=hue)
+    data = data.assign(_diverged=_diverged_runs(data, runs).to_numpy())
+    data = data[data["split"].isin(splits)]
+    if data.empty:
+        raise ValueError(
+            f"frame has no rows for split={split!r} and metric in {list(METRICS)}; "
+            "plot_sweep has nothing to draw."
+        )
+
+    levels = _levels(data[hue])
+    run_table = data.drop_duplicates(runs)
+    n_runs = run_table.groupby(hue, sort=False).size()
+    n_div = run_table.groupby(hue, sort=False)["_diverged"].sum()
+    labels = {}
+    for level in levels:
+        label = _format_value(level)
+        if n_div[level]:
+            label += f" ({int(n_div[level])} of {int(n_runs[level])} diverged)"
+        labels[level] = label
+    label_order = [labels[level] for level in levels]
+    legend_title = _pretty(hue)
+    data[legend_title] = data[hue].map(labels)
+    plotted = data[~data["_diverged"]].dropna(subset=["value"])
+
+    seeds = sorted(set((n_runs).astype(int)))
+    seeds_text = f"{seeds[0]}" if len(seeds) == 1 else f"{seeds[0]} to {seeds[-1]}"
+    band = _describe_errorbar(errorbar) if max(seeds) > 1 else None
+    if max(seeds) == 1:
+        stats = "one seed per line"
+    else:
+        stats = f"mean{' and ' + band if band else ''} over {seeds_text} seeds"
+    total_div = int(n_div.sum())
+    if total_div:
+        stats += f"; {total_div} of {int(n_runs.sum())} runs diverged and are left out of the means"
+
+    with _style():
+        colors = sns.color_palette(PALETTE, len(levels))
+        palette = dict(zip(label_order, colors))
+        grid = _facet_grid(plotted)
+        style_kws: dict[str, Any] = {}
+        if split == "both":
+            style_kws = {"style": "split", "style_order": splits, "dashes": SPLIT_DASHES}
+        grid.map_dataframe(
+            sns.lineplot,
+            x=x,
+            y="value",
+            hue=legend_title,
+            hue_order=label_order,
+            palette=palette,
+            errorbar=errorbar if max(seeds) > 1 else None,
+            seed=0,
+            legend=False,
+            **style_kws,
+        )
+        if split == "both":
+            titles = {m: m for m in METRICS}
+        else:
+            titles = {m: f"{_SPLIT_NAMES[split]} {m}" for m in METRICS}
+        _label_axes(grid, x, titles)
+        if log_y:
+            _log_axis(grid.axes_dict["loss"])
+
+        handles: dict[str, Any] = {
+            label: Line2D([], [], color=palette[label], lw=2) for label in label_order
+        }
+        order = list(label_order)
+        if split == "both":
+            handles["split"] = Patch(alpha=0, linewidth=0)
+            for s in splits:
+                handles[s] = Line2D(
+                    [], [], color="0.3", lw=2, dashes=SPLIT_DASHES[s] or (None, None)
+                )
+            order += ["split", *splits]
+        grid.add_legend(
+            legend_data=handles, label_order=order, title=legend_title, adjust_subtitles=True
+        )
+
+        if title is None:
+            if split == "both":
+                what = "Training (solid) and test (dashed)"
+            else:
+                what = _SPLIT_NAMES[split].capitalize()
+            title = f"{what} loss and accuracy for each {legend_title}"
+            fixed = _describe_config(_constant_config(frame, skip=(hue,)))
+            if fixed:
+                title += f"\n{fixed}"
+        _finish(grid, f"{title}\n{stats}")
+    return grid
+
+
+def _log_axis(ax: Any) -> None:
+    """Put the y axis of ``ax`` on a log scale labelled with plain numbers (0.1, 0.2, 0.5)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    low, high = ax.get_ylim()
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.yaxis.set_major_formatter(plain)
+    if high / low < 300:  # up to about two decades: label the 2s and 5s too
+        ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(plain)
+    else:
+        ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_pairs(frame: pd.DataFrame, *, sample: int | None = None) -> sns.PairGrid:
+    """Plot every pair of the four banknote features, coloured by class.
+
+    The off-diagonal panels are scatter plots of two features; the diagonal shows each
+    feature's distribution per class (kernel density estimates). Genuine notes (class 0) and
+    forged notes (class 1) differ in colour and in marker shape.
+
+    Parameters
+    ----------
+    frame
+        The frame :func:`banknote_gd.load_banknotes` returns: the columns ``variance``,
+        ``skewness``, ``kurtosis``, ``entropy`` and ``class`` (0 or 1).
+    sample
+        Draw only this many rows, chosen at random (with a fixed seed, so the figure is
+        reproducible); all rows if ``None`` or if ``sample`` is not smaller than the frame.
+
+    Returns
+    -------
+    seaborn.PairGrid
+        A 4 x 4 grid; ``grid.figure`` is the Matplotlib figure.
+
+    Raises
+    ------
+    TypeError
+        If ``frame`` is not a DataFrame or ``sample`` not a whole number.
+    ValueError
+        If a column is missing, the frame is empty, ``sample`` < 1 or a class is not 0 or 1.
+
+    Examples
+    --------
+    >>> import banknote_gd as bgd
+    >>> grid = bgd.plot_pairs(bgd.load_banknotes())  # doctest: +SKIP
+    >>> grid.axes.shape  # doctest: +SKIP
+    (4, 4)
+    """
+    import seaborn as sns
+
+    check_columns(frame, (*FEATURES, TARGET), what="plot_pairs")
+    unknown = sorted(set(frame[TARGET].dropna().unique()) - set(CLASS_LABELS))
+    if unknown or frame[TARGET].isna().any():
+        raise ValueError(
+            f"column {TARGET!r} must hold 0 (genuine) or 1 (forged) in every row; "
+            f"found {unknown or 'missing values'}."
+        )
+    data = frame.loc[:, [*FEATURES, TARGET]]
+    n_total = len(data)
+    if sample is not None:
+        sample = check_int("sample", sample, minimum=1)
+        if sample < n_total:
+            data = data.sample(n=sample, random_state=0)
+    data = data.assign(**{TARGET: data[TARGET].map(CLASS_LABELS)})
+    order = list(CLASS_LABELS.values())
+
+    with _style():
+        grid = sns.pairplot(
+            data,
+            vars=list(FEATURES),
+            hue=TARGET,
+            hue_order=order,
+            palette=dict(zip(order, sns.color_palette(PALETTE, len(order)))),
+            markers=["o", "s"],
+            diag_kind="kde",
+            height=2.3,
+            plot_kws={"alpha": 0.45, "s": 14, "edgecolor": "none"},
+            diag_kws={"common_norm": False, "fill": True, "alpha": 0.3},
+        )
+        for handle in grid.legend.legend_handles:  # legend markers larger and opaque
+            handle.set_markersize(8)
+            handle.set_alpha(1)
+        shown = (
+            f"all {n_total:,} banknotes"
+            if len(data) == n_total
+            else f"{len(data):,} of the {n_total:,} banknotes (random sample)"
+        )
+        grid.figure.suptitle(
+            f"The four features, two by two, for {shown}\n"
+            "diagonal: distribution of each feature per class",
+            fontsize="medium",
+        )
+        grid.tight_layout()
+    return grid
