@@ -8,7 +8,7 @@ relative to the length of the run makes them comparable across batch sizes and e
 name               learning rate at update ``t`` of ``T`` (``lr`` is the initial learning rate)
 =================  ===========================================================================
 ``constant``       ``lr`` throughout
-``step``           ``lr``, then ``lr/10`` from half-way, then ``lr/100`` from three quarters
+``step``           ``lr``, then ``lr/10`` after half-way, then ``lr/100`` after three quarters
 ``exponential``    ``lr * 0.1 ** (t/T)``: falls smoothly to a tenth by the end
 ``inverse_time``   ``lr / (1 + 10 t/T)``: falls fast, then slowly, to an eleventh by the end
 ``cosine``         ``lr * (1 + cos(pi t/T)) / 2``: half a cosine wave down to 0
@@ -151,8 +151,8 @@ def learning_rates(name: str, learning_rate: float, total_steps: int) -> np.ndar
 
     Examples
     --------
-    >>> learning_rates("step", 0.1, 8).round(4).tolist()
-    [0.1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.001, 0.001]
+    >>> [round(float(v), 4) for v in learning_rates("step", 0.1, 8)]
+    [0.1, 0.1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.001]
     """
     schedule = make_schedule(name, learning_rate, total_steps)
     if isinstance(schedule, float):
