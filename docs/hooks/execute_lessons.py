@@ -104,9 +104,24 @@ def on_pre_build(config):
     execute_lessons(_root(config), Path(config.docs_dir) / "lessons")
 
 
+_LESSON_LINK = re.compile(r'href="(?:\./)?(\d\d_[a-z0-9_]+)\.py(#[^"]*)?"')
+
+
 def on_page_content(html, page, config, files):
     if not _is_lesson(page):
         return html
+    # Lessons link to each other as `NN_name.py` (the sibling file in Jupyter with jupytext);
+    # on the site that is the page of the lesson.
+    lessons = {Path(f.src_uri).stem for f in files if f.src_uri.startswith("lessons/")}
+
+    def to_page(match: re.Match) -> str:
+        name, anchor = match.group(1), match.group(2) or ""
+        if name not in lessons:
+            raise ValueError(f"{page.file.src_uri} links to {name}.py, which is no lesson")
+        target = f"../{name}/" if config.use_directory_urls else f"{name}.html"
+        return f'href="{target}{anchor}"'
+
+    html = _LESSON_LINK.sub(to_page, html)
     return _extract_notebook_css(html, page, config)
 
 

@@ -1,31 +1,31 @@
 r"""Gradient descent by hand: the update rule in a few lines of NumPy, no Keras.
 
-Every optimizer in the course is a variation on one rule. To make a loss :math:`L` smaller,
+Every optimizer in the course is a variation on one rule. To make a loss $L$ smaller,
 take each parameter a small step against its partial derivative:
 
-.. math::
+$$
+w \leftarrow w - \eta \, \frac{\partial L}{\partial w}
+$$
 
-    w \leftarrow w - \eta \, \frac{\partial L}{\partial w}
-
-where :math:`\eta` (``learning_rate``) is the learning rate. With a decay, the step ``t``
-(counting from 0) uses :math:`\eta_t = \eta / (1 + \text{decay} \cdot t)` (inverse-time
+where $\eta$ (``learning_rate``) is the learning rate. With a decay, the step ``t``
+(counting from 0) uses $\eta_t = \eta / (1 + \text{decay} \cdot t)$ (inverse-time
 decay, Keras's ``InverseTimeDecay`` with ``decay_steps=1``).
 
 Two models are fitted here by hand:
 
 * **A line** ``y ≈ w·x + b`` on toy data (:func:`make_line_data`, :func:`fit_line`), with the
-  mean squared error :math:`L = \frac1n \sum_i (w x_i + b - y_i)^2`, whose gradient is
-  :math:`\partial L/\partial w = \frac2n \sum_i r_i x_i` and
-  :math:`\partial L/\partial b = \frac2n \sum_i r_i` with the residuals
-  :math:`r_i = w x_i + b - y_i`. Every step uses all the rows (full-batch gradient descent).
+  mean squared error $L = \frac1n \sum_i (w x_i + b - y_i)^2$, whose gradient is
+  $\partial L/\partial w = \frac2n \sum_i r_i x_i$ and
+  $\partial L/\partial b = \frac2n \sum_i r_i$ with the residuals
+  $r_i = w x_i + b - y_i$. Every step uses all the rows (full-batch gradient descent).
   With only two parameters the loss is a surface that can be drawn
   (:func:`line_loss_surface`, :func:`plot_loss_surface`) and the path of the descent drawn
   on it.
 * **Logistic regression** on the banknotes (:func:`logistic_regression_sgd`): the
-  probability that a note is forged is :math:`\sigma(z)` with the logit
-  :math:`z = x \cdot w + b`, the loss the binary cross-entropy averaged over a mini-batch,
-  and its gradient :math:`\partial L/\partial w = \frac1m \sum_i (\sigma(z_i) - y_i)\,x_i`,
-  :math:`\partial L/\partial b = \frac1m \sum_i (\sigma(z_i) - y_i)`. Given the same initial
+  probability that a note is forged is $\sigma(z)$ with the logit
+  $z = x \cdot w + b$, the loss the binary cross-entropy averaged over a mini-batch,
+  and its gradient $\partial L/\partial w = \frac1m \sum_i (\sigma(z_i) - y_i)\,x_i$,
+  $\partial L/\partial b = \frac1m \sum_i (\sigma(z_i) - y_i)$. Given the same initial
   weights and the same batch order, it reproduces Keras's ``SGD`` (the tests check that the
   weights agree to 1e-5).
 
@@ -233,7 +233,7 @@ def line_loss(x: Any, y: Any, w: Any, b: Any) -> np.ndarray | float:
     Returns
     -------
     float or numpy.ndarray
-        :math:`\\frac1n \\sum_i (w x_i + b - y_i)^2`; a float when ``w`` and ``b`` are numbers.
+        $\\frac1n \\sum_i (w x_i + b - y_i)^2$; a float when ``w`` and ``b`` are numbers.
 
     Examples
     --------

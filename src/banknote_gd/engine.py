@@ -21,6 +21,7 @@ weights (max |dw| <= 1e-4) and the same history.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -274,16 +275,24 @@ def train_group(
     ]
     params = [tf.constant(np.stack(ws)) for ws in zip(*inits)]
     run = _train_function(family, tuple(sorted(options.items())), bool(hidden_units))
-    final, history = run(
-        params,
-        tf.constant(split.X_train),
-        tf.constant(split.y_train),
-        tf.constant(split.X_test),
-        tf.constant(split.y_test),
-        tf.constant(index),
-        tf.constant(mask),
-        tf.constant(np.ascontiguousarray(learning_rates.T)),
-    )
+    # Each group shape is traced (and compiled by XLA) once, on purpose; TensorFlow's
+    # "excessive retracing" warning would only alarm a learner.
+    tf_logger = logging.getLogger("tensorflow")
+    level = tf_logger.level
+    tf_logger.setLevel(logging.ERROR)
+    try:
+        final, history = run(
+            params,
+            tf.constant(split.X_train),
+            tf.constant(split.y_train),
+            tf.constant(split.X_test),
+            tf.constant(split.y_test),
+            tf.constant(index),
+            tf.constant(mask),
+            tf.constant(np.ascontiguousarray(learning_rates.T)),
+        )
+    finally:
+        tf_logger.setLevel(level)
     history = history.numpy()  # (epochs, 4, members)
     names = [("train", "loss"), ("train", "accuracy"), ("test", "loss"), ("test", "accuracy")]
     metrics = {name: history[:, i, :].T.astype(np.float64) for i, name in enumerate(names)}

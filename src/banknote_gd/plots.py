@@ -519,15 +519,15 @@ def plot_sweep(
 
 
 def _log_axis(ax: Any) -> None:
-    """Put the y axis of ``ax`` on a log scale labelled with plain numbers (0.1, 0.2, 0.5)."""
+    """Put the y axis of ``ax`` on a log scale labelled with plain numbers (0.1, 0.2, 0.3, 0.5)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax.set_yscale("log")
     low, high = ax.get_ylim()
     plain = FuncFormatter(lambda value, _: f"{value:g}")
     ax.yaxis.set_major_formatter(plain)
-    if high / low < 300:  # up to about two decades: label the 2s and 5s too
-        ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    if high / low < 300:  # up to about two decades: label the 2s, 3s and 5s too
+        ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 3.0, 5.0)))
         ax.yaxis.set_minor_formatter(plain)
     else:
         ax.yaxis.set_minor_formatter(NullFormatter())

@@ -283,12 +283,30 @@ def _run_key(row: Mapping[str, Any]) -> tuple:
     )
 
 
-def _progress_bar(total: int, progress: bool | None):
-    from tqdm.auto import tqdm
+class _NoProgress:
+    """Stands in for a progress bar when it is turned off (no tqdm import, no warning)."""
 
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        return None
+
+
+def _progress_bar(total: int, progress: bool | None):
     if progress is None:
         progress = os.environ.get("BANKNOTE_GD_PROGRESS", "1") not in ("0", "false", "False")
-    return tqdm(total=total, desc="sweep", unit="run", disable=not progress, delay=1.0, leave=False)
+    if not progress:
+        return _NoProgress()
+    try:  # a widget in Jupyter when ipywidgets is there, else a text bar (no IProgress warning)
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm.std import tqdm
+    return tqdm(total=total, desc="sweep", unit="run", delay=1.0, leave=False)
 
 
 def sweep(
