@@ -172,7 +172,8 @@ mean_final_loss.round(4)
 
 # %% [markdown]
 # The table holds the mean over seeds of the final training loss (the mean over the last
-# epoch's batches). The same numbers as a figure, on logarithmic axes:
+# epoch's batches). The same numbers as a figure, on logarithmic axes, with the 95 % band
+# of the mean across seeds:
 
 # %%
 with sns.axes_style("whitegrid"):
@@ -187,7 +188,8 @@ with sns.axes_style("whitegrid"):
         markers=True,
         dashes=False,
         palette="colorblind",
-        errorbar=None,
+        errorbar=("ci", 95),
+        seed=0,
         ax=ax,
     )
     ax.set(
@@ -195,7 +197,7 @@ with sns.axes_style("whitegrid"):
         yscale="log",
         xlabel="initial learning rate $\\eta_0$",
         ylabel="final training loss (binary cross-entropy)",
-        title=f"Final training loss after {EPOCHS} epochs, mean over {SEEDS} seeds",
+        title=f"Final training loss after {EPOCHS} epochs, mean and 95 % band over {SEEDS} seeds",
     )
     ax.set_xticks(LEARNING_RATES, [f"{rate:g}" for rate in LEARNING_RATES])
     ax.legend(title="schedule", bbox_to_anchor=(1.02, 1), loc="upper left")
