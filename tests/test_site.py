@@ -311,6 +311,7 @@ def test_lesson_page_loads_cleanly_in_the_browser(browser, site_url: str, name: 
 
 
 def test_search_finds_the_learning_rate_lesson(browser, site_url: str) -> None:
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -322,11 +323,21 @@ def test_search_finds_the_learning_rate_lesson(browser, site_url: str) -> None:
     box.click()
     box.send_keys("learning rate")
 
-    def hits(driver):
-        links = driver.find_elements(By.CSS_SELECTOR, ".md-search-result__list a")
-        return [a.get_attribute("href") for a in links] or False
+    # The result list is re-rendered as the query is typed and the index answers, so the
+    # links are read in one script call (no element can go stale between find and read),
+    # and the wait ends once lesson 5 is among them.
+    seen: list[str] = []
 
-    found = WebDriverWait(browser, 30).until(hits)
-    assert any("/lessons/05_learning_rate/" in href for href in found), found
+    def lesson_five_found(driver) -> bool:
+        seen[:] = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.md-search-result__list a'),"
+            " a => a.href);"
+        )
+        return any("/lessons/05_learning_rate/" in href for href in seen)
+
+    try:
+        WebDriverWait(browser, 30).until(lesson_five_found)
+    except TimeoutException:
+        pytest.fail(f"search for 'learning rate' did not list lesson 5 in 30 s; it listed {seen}")
     _screenshot(browser, "search-learning-rate")
     assert _severe(browser) == []
