@@ -114,6 +114,11 @@ def test_api_page_lists_the_public_api(built_site: tuple[Path, str]) -> None:
     public = [name for name in banknote_gd.__all__ if not name.startswith("__")]
     missing = [name for name in public if f'id="banknote_gd.{name}"' not in html]
     assert not missing, f"the API page does not document {missing}"
+    # Docstrings cross-reference with Sphinx roles; docs/hooks/sphinx_roles.py turns them
+    # into links, so none may reach the page as text.
+    roles = sorted(set(re.findall(r":(?:func|class|mod|meth|attr|data|exc):", html)))
+    assert not roles, f"the API page shows Sphinx roles as text: {roles}"
+    assert 'href="#banknote_gd.split_data"><code>split_data</code></a>' in html
 
 
 def test_home_page_has_math_table_and_citation(built_site: tuple[Path, str]) -> None:
