@@ -244,3 +244,28 @@ def test_bad_train_arguments_are_named_at_the_boundary():
         bgd.train(data="banknotes.csv")
     with pytest.raises(ValueError, match=r"standardize=False contradicts data"):
         bgd.train(data=bgd.split_data(), standardize=False)
+
+
+def test_schedules_have_the_shapes_lesson_7_describes():
+    """Lesson 7 states each schedule's formula in prose; hold the registry to it."""
+    total, eta0 = 600, 1.0
+    t = np.arange(total)
+    rates = {name: bgd.learning_rates(name, eta0, total) for name in bgd.available_schedules()}
+    np.testing.assert_allclose(rates["constant"], eta0)
+    # Keras's PiecewiseConstantDecay keeps a value up to and including its boundary.
+    expected_step = np.where(t <= total // 2, eta0, np.where(t <= 3 * total // 4, 0.1, 0.01))
+    np.testing.assert_allclose(rates["step"], expected_step, rtol=1e-6)
+    np.testing.assert_allclose(rates["exponential"], eta0 * 0.1 ** (t / total), rtol=1e-5)
+    np.testing.assert_allclose(rates["inverse_time"], eta0 / (1 + 10 * t / total), rtol=1e-5)
+    np.testing.assert_allclose(
+        rates["cosine"], eta0 * (1 + np.cos(np.pi * t / total)) / 2, rtol=1e-5, atol=1e-6
+    )
+    warm = total // 10
+    np.testing.assert_allclose(rates["warmup_cosine"][: warm + 1], eta0 * t[: warm + 1] / warm)
+    decay = t[warm:] - warm
+    np.testing.assert_allclose(
+        rates["warmup_cosine"][warm:],
+        eta0 * (1 + np.cos(np.pi * decay / (total - warm))) / 2,
+        rtol=1e-5,
+        atol=1e-6,
+    )

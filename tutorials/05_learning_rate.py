@@ -25,8 +25,8 @@
 #   and how to predict it from the scale of the features.
 #
 # The model is the logistic regression of the previous lessons (one dense unit with a
-# sigmoid), trained with plain stochastic gradient descent (SGD) on mini-batches of 16
-# banknotes for 10 epochs.
+# sigmoid), trained with plain stochastic gradient descent (SGD) with the course's settings:
+# mini-batches of `BATCH_SIZE` banknotes for `EPOCHS` epochs (set in the first cell).
 
 # %%
 import itertools
@@ -50,12 +50,13 @@ def mean_sd(values: pd.Series) -> str:
 
 
 # %% [markdown]
-# ## The sweep: four learning rates, twenty seeds each
+# ## The sweep: the course's four learning rates, many seeds each
 #
-# `bgd.sweep` trains every learning rate once per seed. A seed fixes the initial weights and
-# the order in which the banknotes are visited, and each seed is used for every learning rate,
-# so the rates are compared on the same starts. The features are standardised (mean 0,
-# standard deviation 1, with the scaler fitted on the training rows), as in the course.
+# `bgd.sweep` trains every learning rate once per seed (`SEEDS` of them). A seed fixes the
+# initial weights and the order in which the banknotes are visited, and each seed is used for
+# every learning rate, so the rates are compared on the same starts. The features are
+# standardised (mean 0, standard deviation 1, with the scaler fitted on the training rows),
+# as in the course.
 
 # %%
 standardised = bgd.sweep(
@@ -227,8 +228,8 @@ raw_features = pd.DataFrame(raw_split.X_train, columns=raw_split.feature_names)
 raw_features.agg(["mean", "std", "min", "max"]).round(2)
 
 # %% [markdown]
-# The same sweep on the raw features, with two larger rates added (1 and 2) to see what
-# happens beyond the course's range:
+# The same sweep on the raw features, with the larger rates of `LARGER_RATES` added to see
+# what happens beyond the course's range:
 
 # %%
 raw = bgd.sweep(

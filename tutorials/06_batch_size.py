@@ -67,11 +67,12 @@ def final_values(frame: pd.DataFrame, split: str, metric: str, at: str = "epoch"
 
 
 # %% [markdown]
-# ## The course's sweep, with twenty seeds
+# ## The course's sweep, with many seeds
 #
 # The original course trained each batch size once and suggested re-running it a second time
-# to see whether the picture holds. Here every batch size is trained with 20 seeds (each seed
-# fixes the initial weights and the order of the rows, the same for every batch size).
+# to see whether the picture holds. Here every batch size is trained with `SEEDS` seeds
+# (each seed fixes the initial weights and the order of the rows, the same for every batch
+# size).
 
 # %%
 course = bgd.sweep(
@@ -133,9 +134,10 @@ updates = pd.DataFrame(
     },
     index=pd.Index(BATCH_SIZES, name="batch size"),
 )
-updates["updates in 10 epochs"] = EPOCHS * updates["updates per epoch"]
+in_run = f"updates in {EPOCHS} epochs"
+updates[in_run] = EPOCHS * updates["updates per epoch"]
 recorded = course[course["epoch"] == EPOCHS].groupby("batch_size")["step"].max()
-assert (recorded == updates["updates in 10 epochs"]).all(), "the frame should agree"
+assert (recorded == updates[in_run]).all(), "the frame should agree"
 updates
 
 # %% tags=["hide-input"]
@@ -175,11 +177,11 @@ Markdown(
 # Against updates the four batch sizes lie on one curve: the large batches simply stop
 # earlier. "Small batches converge faster" was a statement about epochs; per update, at this
 # learning rate, the batch size hardly seems to matter. To check this with numbers rather
-# than by eye, train every batch size for the same number of updates: as many as batches of
-# 16 take in 10 epochs (the table says how many epochs that takes).
+# than by eye, train every batch size for the same number of updates: as many as the smallest
+# batches take in `EPOCHS` epochs (the table says how many epochs that takes).
 
 # %%
-budget = updates.loc[small, "updates in 10 epochs"]
+budget = updates.loc[small, in_run]
 epochs_needed = {size: budget // updates.loc[size, "updates per epoch"] for size in BATCH_SIZES}
 for size in BATCH_SIZES:
     assert epochs_needed[size] * updates.loc[size, "updates per epoch"] == budget
@@ -236,8 +238,9 @@ Markdown(
 # So far, yes — at a fixed number of epochs and the default learning rate. But if the
 # large batches take fewer steps that are just as good, they can take *longer* steps. Since
 # an epoch with batches of $|B|$ makes about $n/|B|$ updates, one natural rule is to scale
-# the learning rate with the batch size, $\eta = 0.01 \cdot |B| / 16$, so that an epoch moves
-# the weights as far for every batch size:
+# the learning rate with the batch size, $\eta = \eta_0 \cdot |B| / |B_0|$, with $\eta_0$ the
+# default rate and $|B_0|$ the smallest batch size, so that an epoch moves the weights as far
+# for every batch size:
 
 # %%
 scaled = pd.concat(

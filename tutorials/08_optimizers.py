@@ -181,9 +181,9 @@ Markdown(
 # %% [markdown]
 # ## Tuning each optimizer's learning rate
 #
-# We train every optimizer at every rate of a grid spaced by factors of about 3, from 0.001
-# to 30, with the same seeds. This is one sweep of a few hundred runs per seed; the
-# vectorised engine trains them in seconds.
+# We train every optimizer at every rate of a grid spaced by factors of about 3
+# (`LEARNING_RATES`, set in the first cell), with the same seeds. It is one call to `bgd.sweep`, and the vectorised engine
+# trains all the runs together (their number is printed below the cell).
 
 # %%
 frame = bgd.sweep(
