@@ -110,13 +110,13 @@ assert final_test_accuracy.mean().is_monotonic_increasing, "and a higher mean te
 # %% tags=["hide-input"]
 smallest, largest = LEARNING_RATES[0], LEARNING_RATES[-1]
 Markdown(
-    f"In ten epochs every larger learning rate ends lower. At $\\eta = {smallest}$ the "
+    f"In {EPOCHS} epochs every larger learning rate ends lower. At $\\eta = {smallest}$ the "
     f"training loss is still **{mean_loss[smallest]:.3f}** and the model classifies "
     f"**{100 * final_test_accuracy[smallest].mean():.1f} %** of the test notes correctly; at "
     f"$\\eta = {largest}$ the loss is **{mean_loss[largest]:.3f}** and the test accuracy "
     f"**{100 * final_test_accuracy[largest].mean():.1f} %**. The smallest rate is not "
     f"*wrong*, it is slow: its steps are "
-    f"{largest / smallest:.0f} times shorter, and ten epochs are not enough for them."
+    f"{largest / smallest:.0f} times shorter, and {EPOCHS} epochs are not enough for them."
 )
 
 # %% [markdown]
@@ -199,7 +199,7 @@ Markdown(
     f"{last_pair['gap of the means']:.2f} points on average, and in "
     f"**{100 * level_or_ahead:.0f} %** "
     "of the pairs a single run at the smaller rate is level with or ahead of the larger one. "
-    "Small rates depend strongly on where training starts, because after ten epochs they "
+    f"Small rates depend strongly on where training starts, because after {EPOCHS} epochs they "
     "have not yet forgotten their start. Here is the figure that seed "
     f"{lucky_seed} alone would give:"
 )
@@ -347,18 +347,19 @@ Markdown(
 )
 
 # %% [markdown]
-# Individual runs show the wobble better than a mean. Here are the first five seeds at
-# $\eta = 0.5$ on raw features, one line each:
+# Individual runs show the wobble better than a mean. Here are the first few seeds at the
+# course's largest rate on raw features, one line each:
 
 # %%
-wobbly = raw[(raw["learning_rate"] == 0.5) & (raw["seed"] < 5)]
+shown_seeds = 5
+wobbly = raw[(raw["learning_rate"] == largest) & (raw["seed"] < shown_seeds)]
 grid = bgd.plot_sweep(
     wobbly,
     hue="seed",
     split="both",
     log_y=True,
     errorbar=None,
-    title="Five single runs at learning rate 0.5 on raw features",
+    title=f"The first {shown_seeds} seeds at learning rate {largest} on raw features",
 )
 
 # %% [markdown]

@@ -145,7 +145,7 @@ Markdown(
 # %% [markdown]
 # ## Every schedule at every initial rate
 #
-# We train all six schedules at six initial learning rates, each with
+# We train every schedule at every initial learning rate of `LEARNING_RATES`, each with
 # the same seeds: a seed fixes the initial weights and the order of the batches, so the
 # schedules differ only in their step sizes. This is one call of `bgd.sweep`.
 

@@ -182,8 +182,9 @@ Markdown(
 # ## Tuning each optimizer's learning rate
 #
 # We train every optimizer at every rate of a grid spaced by factors of about 3
-# (`LEARNING_RATES`, set in the first cell), with the same seeds. It is one call to `bgd.sweep`, and the vectorised engine
-# trains all the runs together (their number is printed below the cell).
+# (`LEARNING_RATES`, set in the first cell), with the same seeds. It is one call to
+# `bgd.sweep`, and the vectorised engine trains all the runs together (their number is
+# printed below the cell).
 
 # %%
 frame = bgd.sweep(
