@@ -69,6 +69,10 @@ def legend_texts(grid):
     return [t.get_text() for t in grid.legend.get_texts()]
 
 
+def legend_lines(grid):
+    return grid.legend.legend_handles
+
+
 # --- plot_history -----------------------------------------------------------------------
 
 
@@ -143,6 +147,19 @@ def test_sweep_draws_one_line_per_hue_value_in_numeric_legend_order():
     assert grid.legend.get_title().get_text() == "learning rate"
     assert legend_texts(grid) == ["0.01", "0.05", "0.1", "0.5"]
     assert "over 3 seeds" in grid.figure.get_suptitle()
+
+
+def test_sweep_gives_each_hue_value_its_own_dash_pattern_in_lines_and_legend():
+    # Colour alone would lose lines that lie on top of each other (or to a grey printer).
+    grid = plot_sweep(sweep_frame(), errorbar=None)
+    handles = {text.get_text(): line for text, line in zip(grid.legend.texts, legend_lines(grid))}
+    for ax in grid.axes.flat:
+        patterns = [line._unscaled_dash_pattern for line in data_lines(ax)]
+        assert len(set(map(repr, patterns))) == 4
+        expected = [
+            handles[label]._unscaled_dash_pattern for label in ["0.01", "0.05", "0.1", "0.5"]
+        ]
+        assert patterns == expected
 
 
 def test_sweep_colours_follow_the_colorblind_palette_in_legend_order():

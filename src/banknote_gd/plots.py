@@ -47,6 +47,19 @@ X_LABELS = {"epoch": "epoch", "step": "updates (optimizer steps)"}
 CLASS_LABELS = {0: "genuine", 1: "forged"}
 SPLIT_DASHES = {"train": "", "test": (4, 2)}
 SPLIT_MARKERS = {"train": "o", "test": "s"}
+HUE_DASHES = [
+    "",
+    (4, 1.5),
+    (1, 1),
+    (3, 1.25, 1.5, 1.25),
+    (5, 1, 1, 1),
+    (6, 2),
+    (2, 1, 2, 3),
+    (1, 2.5, 3, 1.2),
+]
+"""Dash patterns of the lines of :func:`plot_sweep`, one per ``hue`` value in order (cycled
+beyond eight), so that lines stay apart without colour and where they lie on top of each
+other."""
 _SPLIT_NAMES = {"train": "training", "test": "test"}
 _PANEL_HEIGHT = 3.6
 _PANEL_ASPECT = 1.2
@@ -467,9 +480,12 @@ def plot_sweep(
         colors = sns.color_palette(PALETTE, len(levels))
         palette = dict(zip(label_order, colors))
         grid = _facet_grid(plotted)
-        style_kws: dict[str, Any] = {}
-        if split == "both":
+        if split == "both":  # line style tells the splits apart
+            dashes = dict.fromkeys(label_order, "")
             style_kws = {"style": "split", "style_order": splits, "dashes": SPLIT_DASHES}
+        else:  # line style repeats the colour's message: one dash pattern per hue value
+            dashes = {label: HUE_DASHES[i % len(HUE_DASHES)] for i, label in enumerate(label_order)}
+            style_kws = {"style": legend_title, "style_order": label_order, "dashes": dashes}
         grid.map_dataframe(
             sns.lineplot,
             x=x,
@@ -491,7 +507,8 @@ def plot_sweep(
             _log_axis(grid.axes_dict["loss"])
 
         handles: dict[str, Any] = {
-            label: Line2D([], [], color=palette[label], lw=2) for label in label_order
+            label: Line2D([], [], color=palette[label], lw=2, dashes=dashes[label] or (None, None))
+            for label in label_order
         }
         order = list(label_order)
         if split == "both":
