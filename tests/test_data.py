@@ -112,6 +112,18 @@ def test_unwritable_cache_folder_is_reported(tmp_path):
         bgd.load_banknotes(data_home=blocker / "cache")
 
 
+def test_a_cache_folder_that_is_a_file_is_reported(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match=r"a-file is a file, not a folder.*data_home="):
+        bgd.load_banknotes(data_home=blocker)
+
+
+def test_split_refuses_a_standardize_that_is_not_a_bool():
+    with pytest.raises(TypeError, match=r"standardize must be True or False, got 'no'"):
+        bgd.split_data(standardize="no")
+
+
 def test_seed_data_cache_copies_and_rejects_a_bad_copy(tmp_path, banknote_data_home):
     target = bgd.seed_data_cache(banknote_data_home, data_home=tmp_path / "seeded")
     assert target.read_bytes() == (banknote_data_home / data.DATA_FILENAME).read_bytes()

@@ -224,6 +224,7 @@ BAD_SWEEPS = [
     (dict(engine="gpu"), ValueError, r"Unknown engine 'gpu'; allowed: 'auto'"),
     (dict(out="no/such/folder/sweep.csv"), FileNotFoundError, r"folder of out=.* does not exist"),
     (dict(out="sweep.txt"), ValueError, r"out must end in .csv or .parquet"),
+    (dict(grid={"standardize": ["no"]}), TypeError, r"standardize must be True or False, got 'no'"),
 ]
 
 
@@ -236,6 +237,8 @@ def test_bad_sweep_arguments_are_named_at_the_boundary(kwargs, error, match):
 
 
 def test_bad_train_arguments_are_named_at_the_boundary():
+    with pytest.raises(TypeError, match=r"standardize must be True or False, got 'no' \(str\)"):
+        bgd.train(standardize="no")
     with pytest.raises(ValueError, match=r"Unknown optimizer 'adamw'"):
         bgd.train(optimizer="adamw")
     with pytest.raises(ValueError, match=r"batch_size must be between 1 and 960, got 2000"):
@@ -269,3 +272,23 @@ def test_schedules_have_the_shapes_lesson_7_describes():
         rtol=1e-5,
         atol=1e-6,
     )
+
+
+def test_read_results_names_a_missing_wrong_or_foreign_file(tmp_path):
+    with pytest.raises(ValueError, match=r"path must end in .csv or .parquet, got '.*notes.txt'"):
+        bgd.read_results(tmp_path / "notes.txt")
+    with pytest.raises(FileNotFoundError, match=r"No results file at .*missing.csv"):
+        bgd.read_results(tmp_path / "missing.csv")
+    foreign = tmp_path / "foreign.csv"
+    foreign.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match=r"foreign.csv is not a results file .*'optimizer'"):
+        bgd.read_results(foreign)
+    garbled = tmp_path / "garbled.parquet"
+    garbled.write_bytes(b"not parquet")
+    with pytest.raises(ValueError, match=r"garbled.parquet could not be read as a results table"):
+        bgd.read_results(garbled)
+
+
+def test_a_bad_optimizer_option_names_the_optimizer():
+    with pytest.raises(ValueError, match=r"Bad option for optimizer 'sgd' .*momentum.*-1"):
+        bgd.make_optimizer("sgd", momentum=-1)

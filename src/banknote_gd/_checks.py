@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
+    "check_bool",
     "check_choice",
     "check_columns",
     "check_int",
@@ -43,6 +44,18 @@ def check_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None = 
         allowed = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
         raise ValueError(f"{name} must be {allowed}, got {value}.")
     return value
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` as a ``bool`` if it is ``True`` or ``False`` (NumPy's too), else raise.
+
+    A string such as ``"no"`` would be truthy, so it is refused rather than guessed.
+    """
+    import numpy as np
+
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__}).")
+    return bool(value)
 
 
 def check_positive_float(name: str, value: Any) -> float:

@@ -27,7 +27,7 @@ from typing import Literal, overload
 import numpy as np
 import pandas as pd
 
-from ._checks import check_int
+from ._checks import check_bool, check_int
 
 __all__ = [
     "DATA_SHA256",
@@ -117,6 +117,11 @@ def _verify(path: Path) -> None:
 
 
 def _check_writable(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(
+            f"The data cache folder {folder} is a file, not a folder. Choose a folder with "
+            f"data_home= or the environment variable {ENV_VAR}."
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -376,6 +381,7 @@ def split_data(
     if not 0 < float(test_size) < 1:
         raise ValueError(f"test_size must be strictly between 0 and 1, got {test_size!r}.")
     random_state = check_int("random_state", random_state, minimum=0)
+    standardize = check_bool("standardize", standardize)
     if frame is None:
         frame = load_banknotes()
     if not isinstance(frame, pd.DataFrame):

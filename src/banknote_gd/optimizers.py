@@ -123,4 +123,11 @@ def make_optimizer(name: str = "sgd", learning_rate: Any = None, **options: Any)
             f"Unknown option(s) {unknown} for optimizer {name!r} (keras.optimizers."
             f"{spec.keras_class}); allowed: {sorted(allowed)}."
         )
-    return cls(learning_rate=learning_rate, **{**spec.options, **options})
+    merged = {**spec.options, **options}
+    try:
+        return cls(learning_rate=learning_rate, **merged)
+    except (ValueError, TypeError) as error:  # Keras checks the values of its options
+        raise type(error)(
+            f"Bad option for optimizer {name!r} (keras.optimizers.{spec.keras_class}) with "
+            f"options {merged}: {error}"
+        ) from error

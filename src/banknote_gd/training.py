@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 
 from . import cache as result_cache
-from ._checks import check_choice, check_int, check_positive_float, check_seeds
+from ._checks import check_bool, check_choice, check_int, check_positive_float, check_seeds
 from ._random import batch_order
 from .data import Split, load_banknotes, split_data
 from .engine import supports, train_group
-from .frames import CONFIG_COLUMNS, RUN_COLUMNS, group_frame, normalize_history
+from .frames import CONFIG_COLUMNS, HISTORY_COLUMNS, RUN_COLUMNS, group_frame, normalize_history
 from .optimizers import OPTIMIZERS, get_spec
 from .schedules import SCHEDULES, learning_rates, make_schedule
 
@@ -56,9 +56,7 @@ def _resolve(params: Mapping[str, Any], *, n_train: int | None = None) -> dict[s
     config["batch_size"] = check_int("batch_size", config["batch_size"], minimum=1, maximum=n_train)
     config["schedule"] = check_choice("schedule", config["schedule"], SCHEDULES)
     config["hidden_units"] = check_int("hidden_units", config["hidden_units"], minimum=0)
-    if not isinstance(config["standardize"], (bool, np.bool_)):
-        raise TypeError(f"standardize must be True or False, got {config['standardize']!r}.")
-    config["standardize"] = bool(config["standardize"])
+    config["standardize"] = check_bool("standardize", config["standardize"])
     config["epochs"] = check_int("epochs", config["epochs"], minimum=1)
     return {c: config[c] for c in CONFIG_COLUMNS}
 
@@ -175,8 +173,10 @@ def train(
     >>> history.shape
     (20, 15)
     """
+    if standardize is not None:
+        standardize = check_bool("standardize", standardize)
     if data is None:
-        data = _split_for(True if standardize is None else bool(standardize))
+        data = _split_for(True if standardize is None else standardize)
     elif not isinstance(data, Split):
         raise TypeError(
             f"data must be a banknote_gd.Split from split_data(), got {type(data).__name__}."
@@ -253,12 +253,38 @@ def _check_out(out: str | os.PathLike | None) -> Path | None:
 def read_results(path: str | os.PathLike) -> pd.DataFrame:
     """Read a frame written by :func:`sweep` (``out=``) or the command line, CSV or Parquet.
 
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        If ``path`` does not end in ``.csv`` or ``.parquet``, or the file cannot be read as a
+        results table or lacks some of its columns.
+
     Examples
     --------
     >>> frame = read_results("sweep.csv")  # doctest: +SKIP
     """
     path = Path(path)
-    frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ValueError(f"path must end in .csv or .parquet, got {str(path)!r}.")
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No results file at {path}; write one with sweep(..., out=path) or "
+            "banknote-gd sweep --out PATH."
+        )
+    try:
+        frame = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+    except (ValueError, OSError) as error:  # pandas' ParserError is a ValueError
+        raise ValueError(
+            f"{path} could not be read as a results table ({type(error).__name__}: {error})."
+        ) from error
+    missing = [c for c in HISTORY_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{path} is not a results file written by sweep(): it lacks the column(s) {missing}."
+        )
     return normalize_history(frame)
 
 
