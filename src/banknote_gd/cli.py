@@ -18,6 +18,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .frames import SPLITS
+from .plots import X_LABELS
+from .training import ENGINES
+
 __all__ = ["main"]
 
 _TYPES = {
@@ -161,20 +165,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     sw.add_argument(
         "--x",
-        choices=("epoch", "step"),
+        choices=tuple(X_LABELS),
         default="epoch",
         help="x-axis of the figure: epochs or updates (default epoch)",
     )
     sw.add_argument(
         "--split",
-        choices=("train", "test", "both"),
+        choices=(*SPLITS, "both"),
         default="train",
         help="which split the figure shows (default train)",
     )
     sw.add_argument("--log-y", action="store_true", help="logarithmic loss axis")
     sw.add_argument(
         "--engine",
-        choices=("auto", "vectorized", "fit"),
+        choices=ENGINES,
         default="auto",
         help="training engine (default auto)",
     )
