@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 import banknote_gd as bgd
 
@@ -200,6 +201,10 @@ with sns.axes_style("whitegrid"):
         title=f"Final training loss after {EPOCHS} epochs, mean and 95 % band over {SEEDS} seeds",
     )
     ax.set_xticks(LEARNING_RATES, [f"{rate:g}" for rate in LEARNING_RATES])
+    plain = FuncFormatter(lambda value, _: f"{value:g}")  # 0.02, not 2 x 10^-2
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 3.0, 5.0)))  # label 0.02, 0.03, 0.05
+    ax.yaxis.set_minor_formatter(plain)
     ax.legend(title="schedule", bbox_to_anchor=(1.02, 1), loc="upper left")
 
 # %% [markdown]
