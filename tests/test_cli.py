@@ -39,7 +39,7 @@ def test_sweep_writes_results_and_a_figure(capsys, tmp_path):
     )
     assert status == 0
     frame = bgd.read_results(out)
-    assert len(frame) == 2 * 2 * 2 * 4
+    assert len(frame) == 2 * 2 * 2 * 6  # rates x seeds x epochs x (3 splits x 2 metrics)
     assert sorted(frame["learning_rate"].unique()) == [0.05, 0.5]
     assert set(frame["batch_size"]) == {64}
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -63,6 +63,11 @@ def test_parse_assignments_types_values():
         (["sweep", "learning_rate"], "is not of the form PARAMETER=VALUE"),
         (["sweep", "batch_size=16", "--hue", "colour"], "--hue must be one of"),
         (["sweep", "batch_size=16", "--plot", "missing/dir/x.png"], "folder of --plot"),
+        (["sweep", "batch_size=16", "--workers", "0"], "--workers must be >= 1, got 0"),
+        (
+            ["sweep", "batch_size=16", "--workers", "2", "--scheduler", "tcp://h:8786"],
+            "not allowed with argument",
+        ),
     ],
 )
 def test_bad_command_lines_exit_2_with_a_clear_message(capsys, argv, match):

@@ -163,6 +163,52 @@ def test_split_rejects_test_size_outside_the_open_interval(test_size):
         bgd.split_data(test_size=test_size)
 
 
+def test_validation_part_is_carved_from_the_training_rows_stratified():
+    full = bgd.split_data(standardize=False)
+    assert full.X_val.shape == (0, 4) and full.y_val.shape == (0,)
+    part = bgd.split_data(standardize=False, validation_size=0.25)
+    assert part.X_train.shape == (720, 4) and part.X_val.shape == (240, 4)
+    np.testing.assert_array_equal(part.X_test, full.X_test)  # the test rows do not move
+    rows = lambda X: {tuple(r) for r in X}  # noqa: E731
+    assert rows(part.X_train) | rows(part.X_val) == rows(full.X_train)
+    assert len(rows(part.X_train) & rows(part.X_val)) <= 24 // 2  # only duplicated notes
+    # stratified: the forged share of each part is the training rows' share, to one row
+    share = full.y_train.mean()
+    assert abs(part.y_val.mean() - share) <= 1 / 240 and abs(part.y_train.mean() - share) <= 1 / 720
+    assert part.validation_size == 0.25 and part.random_state == 42
+
+
+def test_scaler_is_fitted_on_the_remaining_training_rows_only():
+    part = bgd.split_data(validation_size=0.3)
+    np.testing.assert_allclose(part.X_train.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(part.X_train.std(axis=0), 1, atol=1e-4)
+    assert np.abs(part.X_val.mean(axis=0)).max() > 1e-3
+
+
+def test_validation_carve_out_follows_random_state():
+    a = bgd.split_data(validation_size=0.2, random_state=1)
+    b = bgd.split_data(validation_size=0.2, random_state=1)
+    c = bgd.split_data(validation_size=0.2, random_state=2)
+    np.testing.assert_array_equal(a.X_val, b.X_val)
+    assert a.X_val.shape == c.X_val.shape and not np.array_equal(a.X_val, c.X_val)
+
+
+@pytest.mark.parametrize(
+    ("validation_size", "error", "match"),
+    [
+        (1.0, ValueError, r"0 <= validation_size < 1, got 1.0"),
+        (-0.2, ValueError, r"0 <= validation_size < 1, got -0.2"),
+        ("0.2", TypeError, r"validation_size must be a fraction in \[0, 1\), got '0.2'"),
+        (True, TypeError, r"validation_size must be a fraction"),
+        (0.0001, ValueError, r"validation_size=0.0001 carves 1 of the 960 training rows"),
+        (0.9999, ValueError, r"choose validation_size between 0.0021 and 0.9979"),
+    ],
+)
+def test_split_rejects_a_bad_validation_size(validation_size, error, match):
+    with pytest.raises(error, match=match):
+        bgd.split_data(validation_size=validation_size)
+
+
 def test_split_rejects_a_frame_without_the_columns():
     with pytest.raises(ValueError, match=r"lacks the column\(s\) \['class'\]"):
         bgd.split_data(bgd.load_banknotes().drop(columns="class"))

@@ -26,6 +26,8 @@ BASE = {
     "schedule": "constant",
     "hidden_units": 0,
     "standardize": True,
+    "validation_size": 0.0,
+    "split_seed": 42,
     "epochs": EPOCHS,
 }
 
@@ -281,7 +283,9 @@ def test_plots_leave_no_figure_and_no_setting_behind():
 def test_sweep_rejects_bad_arguments_with_clear_messages():
     frame = sweep_frame(values=(0.1,), seeds=1)
     with pytest.raises(
-        ValueError, match=r"Unknown split 'valid'; allowed: 'train', 'test', 'both'"
+        ValueError,
+        match=r"Unknown split 'valid'; allowed: 'train', 'train_running', 'validation', 'test', "
+        r"'both'",
     ):
         plot_sweep(frame, split="valid")
     with pytest.raises(ValueError, match=r"Unknown x 'time'; allowed: 'epoch', 'step'"):
@@ -335,3 +339,69 @@ def test_pairs_rejects_unknown_classes_and_bad_sample():
         plot_pairs(frame.assign(**{"class": 2}))
     with pytest.raises(ValueError, match="sample must be >= 1"):
         plot_pairs(frame, sample=0)
+
+
+# --- the lessons' style and log axis ----------------------------------------------------
+
+
+def test_set_style_gives_legible_text_sharp_figures_and_the_colorblind_palette():
+    with mpl.rc_context():
+        bgd.set_style()
+        assert mpl.rcParams["figure.dpi"] == 100
+        assert mpl.rcParams["savefig.dpi"] == "figure"
+        sizes = [mpl.rcParams[k] for k in ("xtick.labelsize", "ytick.labelsize", "legend.fontsize")]
+        assert min(sizes) >= 11  # points: 15 CSS px at 100 dpi before the page scales it
+        assert mpl.rcParams["axes.labelsize"] >= 12 and mpl.rcParams["axes.grid"]
+        colors = [c["color"] for c in mpl.rcParams["axes.prop_cycle"]]
+        assert [mpl.colors.to_rgb(c) for c in colors] == list(sns.color_palette("colorblind"))
+    assert mpl.rcParams["figure.dpi"] != 100 or mpl.rcdefaults() is None  # context restored
+
+
+def test_figure_style_changes_nothing_until_applied():
+    rc = dict(mpl.rcParams)
+    style = bgd.figure_style()
+    assert dict(mpl.rcParams) == rc
+    with mpl.rc_context(style):
+        assert mpl.rcParams["figure.dpi"] == 100
+
+
+def test_set_style_asks_ipython_for_retina_figures(monkeypatch):
+    import IPython
+    import matplotlib_inline.backend_inline as inline
+
+    chosen = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(inline, "set_matplotlib_formats", lambda *f: chosen.extend(f))
+    with mpl.rc_context():
+        bgd.set_style()
+    assert chosen == ["retina"]
+
+
+@pytest.mark.parametrize("axis", ["x", "y"])
+def test_log_axis_labels_plain_numbers_and_the_twos_threes_and_fives(axis):
+    figure, ax = plt.subplots()
+    values = [0.5, 0.1, 0.02]
+    ax.plot(values, [1, 2, 3]) if axis == "x" else ax.plot([1, 2, 3], values)
+    assert bgd.log_axis(ax, axis=axis) is ax
+    figure.canvas.draw()
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    assert getattr(ax, f"get_{axis}scale")() == "log"
+    labels = {t.get_text() for t in target.get_ticklabels(which="both") if t.get_text()}
+    assert {"0.02", "0.03", "0.05", "0.1", "0.2"} <= labels
+    assert not any("10^" in label or "times" in label for label in labels)
+
+
+def test_log_axis_over_many_decades_labels_only_the_powers_of_ten():
+    figure, ax = plt.subplots()
+    ax.plot([1, 2, 3], [1e-6, 1e-3, 1.0])
+    bgd.log_axis(ax)
+    figure.canvas.draw()
+    minor = [t.get_text() for t in ax.yaxis.get_ticklabels(which="minor") if t.get_text()]
+    assert minor == []
+    assert "0.001" in [t.get_text() for t in ax.yaxis.get_ticklabels()]
+
+
+def test_log_axis_rejects_an_unknown_axis():
+    _figure, ax = plt.subplots()
+    with pytest.raises(ValueError, match="Unknown axis 'z'; allowed: 'x', 'y'"):
+        bgd.log_axis(ax, axis="z")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import banknote_gd as bgd
-from banknote_gd import engine, training
+from banknote_gd import engine, engines, training
 
 COURSE_RATES = [0.01, 0.05, 0.1, 0.5]
 
@@ -20,7 +20,8 @@ def final(frame: pd.DataFrame, split: str = "train", metric: str = "loss") -> pd
 def test_train_returns_the_tidy_history_of_one_run():
     frame = bgd.train(learning_rate=0.1, batch_size=32, epochs=3, seed=0)
     assert list(frame.columns) == list(bgd.HISTORY_COLUMNS)
-    assert len(frame) == 3 * 2 * 2
+    assert len(frame) == 3 * 3 * 2  # epochs x (train, train_running, test) x metrics
+    assert list(frame["split"].unique()) == ["train", "train_running", "test"]
     assert set(frame["engine"]) == {"fit"} and not frame["diverged"].any()
     assert frame["step"].max() == 3 * 30  # 960 rows / 32 = 30 updates per epoch
     accuracy = final(frame, "test", "accuracy")["value"].item()
@@ -29,11 +30,58 @@ def test_train_returns_the_tidy_history_of_one_run():
 
 def test_course_learning_rate_sweep_loss_falls_as_the_rate_rises():
     frame = bgd.sweep({"learning_rate": COURSE_RATES}, seeds=3, batch_size=16, epochs=10)
-    assert frame.shape == (4 * 3 * 10 * 2 * 2, len(bgd.HISTORY_COLUMNS))
+    assert frame.shape == (4 * 3 * 10 * 3 * 2, len(bgd.HISTORY_COLUMNS))
     means = final(frame).groupby("learning_rate")["value"].mean()
     assert list(means.index) == COURSE_RATES
     assert np.all(np.diff(means.to_numpy()) < 0), means
     assert means.iloc[0] > 0.25 and means.iloc[-1] < 0.08  # 0.38 and 0.053 measured
+
+
+def _evaluate(weights, X, y):
+    """Mean binary cross-entropy and accuracy of logistic-regression weights, in float64."""
+    kernel, bias = weights
+    z = X.astype(np.float64) @ kernel[:, 0].astype(np.float64) + float(bias[0])
+    loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+    return loss, np.mean((z > 0) == (y == 1))
+
+
+def test_train_split_is_the_end_of_epoch_weights_on_all_training_rows():
+    """'train' evaluates the final weights; 'train_running' is Keras's lagging epoch mean."""
+    data = bgd.split_data(validation_size=0.2)
+    frame, model = bgd.train(
+        learning_rate=0.5, batch_size=16, epochs=2, seed=1, data=data, return_model=True
+    )
+    assert list(frame["split"].unique()) == ["train", "train_running", "validation", "test"]
+    assert set(frame["validation_size"]) == {0.2} and set(frame["split_seed"]) == {42}
+    last = frame[frame["epoch"] == 2].set_index(["split", "metric"])["value"]
+    weights = model.get_weights()
+    for name, X, y in [
+        ("train", data.X_train, data.y_train),
+        ("validation", data.X_val, data.y_val),
+        ("test", data.X_test, data.y_test),
+    ]:
+        loss, accuracy = _evaluate(weights, X, y)
+        assert last[name, "loss"] == pytest.approx(loss, abs=1e-5)
+        assert last[name, "accuracy"] == pytest.approx(accuracy, abs=1e-6)
+    # the running mean includes the losses of the early, worse weights of the epoch
+    assert last["train_running", "loss"] > last["train", "loss"] + 1e-3
+
+
+def test_validation_rows_appear_only_with_a_validation_size():
+    frame = bgd.sweep({"validation_size": [0.0, 0.3]}, seeds=[0], epochs=2, batch_size=64)
+    splits = frame.groupby("validation_size")["split"].unique()
+    assert list(splits[0.0]) == ["train", "train_running", "test"]
+    assert list(splits[0.3]) == ["train", "train_running", "validation", "test"]
+    steps = frame.groupby("validation_size")["step"].max()
+    assert steps[0.0] == 2 * 15 and steps[0.3] == 2 * 11  # 960 and 672 training rows / 64
+
+
+def test_split_seed_changes_the_data_and_nothing_else():
+    frame = bgd.sweep({"split_seed": [42, 7]}, seeds=[0], epochs=1, batch_size=64)
+    alone = bgd.sweep({"learning_rate": [0.01]}, seeds=[0], epochs=1, batch_size=64)
+    pd.testing.assert_frame_equal(frame[frame["split_seed"] == 42].reset_index(drop=True), alone)
+    values = frame.pivot_table(index=["split", "metric"], columns="split_seed", values="value")
+    assert not np.allclose(values[42], values[7])
 
 
 def test_same_seed_reproduces_and_different_seeds_differ():
@@ -48,7 +96,7 @@ def test_same_seed_reproduces_and_different_seeds_differ():
 
 
 def _fit_weights(config, seed, split):
-    frame, model = training._fit_run(split, config, seed)
+    frame, model = engines.fit_run(split, config, seed)
     return frame, model.get_weights()
 
 
@@ -62,6 +110,8 @@ EQUIVALENCE_CASES = [
     dict(optimizer="adam", learning_rate=0.01, schedule="step"),
     dict(optimizer="momentum", learning_rate=0.02, hidden_units=6),
     dict(optimizer="adam", learning_rate=0.01, hidden_units=6, batch_size=100),
+    dict(optimizer="sgd", learning_rate=0.1, validation_size=0.25),
+    dict(optimizer="rmsprop", learning_rate=0.005, validation_size=0.1, split_seed=3),
 ]
 
 
@@ -70,10 +120,10 @@ EQUIVALENCE_CASES = [
 )
 def test_vectorised_engine_matches_model_fit(case):
     params = {"batch_size": 32, "epochs": 3, **case}
-    config = training._resolve(params, n_train=960)
-    split = training._split_for(True)
+    config = training._resolve(params)
+    split = training._config_split(config)
     seeds = [7, 8]
-    steps = int(np.ceil(960 / config["batch_size"]))
+    steps = int(np.ceil(len(split.y_train) / config["batch_size"]))
     table = bgd.learning_rates(config["schedule"], config["learning_rate"], steps * 3)
     result = engine.train_group(
         split,
@@ -84,8 +134,13 @@ def test_vectorised_engine_matches_model_fit(case):
         seeds=seeds,
         learning_rates=np.stack([table, table]),
     )
+    expected_splits = {"train", "train_running", "test"}
+    if config["validation_size"]:
+        expected_splits.add("validation")
+    assert {name for name, _ in result.metrics} == expected_splits
     for member, seed in enumerate(seeds):
         frame, weights = _fit_weights(config, seed, split)
+        assert set(frame["split"]) == expected_splits
         for fitted, stacked in zip(weights, result.weights, strict=True):
             assert np.abs(fitted - stacked[member]).max() <= 1e-4
         for (split_name, metric), values in result.metrics.items():
@@ -147,11 +202,11 @@ def test_interrupted_sweep_keeps_what_finished_and_resumes(monkeypatch, tmp_path
             raise Interrupted("the machine was switched off")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(training, "train_group", interrupted)
+    monkeypatch.setattr(engine, "train_group", interrupted)
     with pytest.raises(Interrupted):
         bgd.sweep(grid, seeds=2, epochs=2, out=out)
     kept = bgd.read_results(out)
-    assert sorted(kept["batch_size"].unique()) == [32] and len(kept) == 2 * 2 * 4
+    assert sorted(kept["batch_size"].unique()) == [32] and len(kept) == 2 * 2 * 6
 
     calls.clear()
     interrupt = False
@@ -177,7 +232,7 @@ def test_result_cache_reuses_and_invalidates(monkeypatch, tmp_path):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(training, "train_group", counting)
+    monkeypatch.setattr(engine, "train_group", counting)
     first = bgd.sweep({"learning_rate": [0.1]}, seeds=2, epochs=2)
     again = bgd.sweep({"learning_rate": [0.1]}, seeds=2, epochs=2)
     assert len(calls) == 1
@@ -225,6 +280,15 @@ BAD_SWEEPS = [
     (dict(out="no/such/folder/sweep.csv"), FileNotFoundError, r"folder of out=.* does not exist"),
     (dict(out="sweep.txt"), ValueError, r"out must end in .csv or .parquet"),
     (dict(grid={"standardize": ["no"]}), TypeError, r"standardize must be True or False, got 'no'"),
+    (dict(validation_size=1.0), ValueError, r"validation_size must be a fraction with 0 <= "),
+    (dict(grid={"validation_size": [-0.1]}), ValueError, r"0 <= validation_size < 1, got -0.1"),
+    (dict(validation_size="10%"), TypeError, r"validation_size must be a fraction in \[0, 1\)"),
+    (dict(split_seed=-1), ValueError, r"split_seed must be >= 0, got -1"),
+    (
+        dict(validation_size=0.5, batch_size=481),
+        ValueError,
+        r"batch_size must be between 1 and 480, got 481",
+    ),
 ]
 
 
@@ -247,6 +311,10 @@ def test_bad_train_arguments_are_named_at_the_boundary():
         bgd.train(data="banknotes.csv")
     with pytest.raises(ValueError, match=r"standardize=False contradicts data"):
         bgd.train(data=bgd.split_data(), standardize=False)
+    with pytest.raises(ValueError, match=r"validation_size=0.2 contradicts data, .*=0.0"):
+        bgd.train(data=bgd.split_data(), validation_size=0.2)
+    with pytest.raises(ValueError, match=r"0 <= validation_size < 1, got 1.5"):
+        bgd.train(validation_size=1.5)
 
 
 def test_schedules_have_the_shapes_lesson_7_describes():

@@ -15,8 +15,22 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import by_hand
+from . import by_hand, lessons
+from ._random import batch_order, initial_weights
 from .cache import clear_cache
+from .curvature import (
+    Optimum,
+    full_batch_descent,
+    gradient_noise_scale,
+    gradient_noise_scale_from_batches,
+    hessian_eigenvalues,
+    lambda_max,
+    logistic_gradient,
+    logistic_hessian,
+    logistic_loss,
+    optimum,
+    sharpness,
+)
 from .data import (
     DATA_SHA256,
     DATA_URL,
@@ -31,10 +45,13 @@ from .data import (
     split_data,
 )
 from .frames import CONFIG_COLUMNS, HISTORY_COLUMNS, RUN_COLUMNS
+from .lr_finder import lr_range_test, plot_lr_range, suggest_learning_rate
 from .models import build_model
 from .optimizers import available_optimizers, make_optimizer
-from .plots import plot_history, plot_pairs, plot_sweep
+from .parameters import PARAMETER_TABLE, Parameter
+from .plots import figure_style, log_axis, plot_history, plot_pairs, plot_sweep, set_style
 from .schedules import available_schedules, learning_rates, make_schedule
+from .stats import compare, excess_loss, final_values
 from .training import PARAMETERS, read_results, sweep, train
 
 try:
@@ -49,28 +66,53 @@ __all__ = [
     "FEATURES",
     "HISTORY_COLUMNS",
     "PARAMETERS",
+    "PARAMETER_TABLE",
     "RUN_COLUMNS",
     "DataIntegrityError",
     "DataUnavailableError",
+    "Optimum",
+    "Parameter",
     "Split",
     "__version__",
     "available_optimizers",
     "available_schedules",
+    "batch_order",
     "build_model",
     "by_hand",
     "clear_cache",
+    "compare",
     "data_path",
+    "excess_loss",
+    "figure_style",
+    "final_values",
+    "full_batch_descent",
     "get_data_home",
+    "gradient_noise_scale",
+    "gradient_noise_scale_from_batches",
+    "hessian_eigenvalues",
+    "initial_weights",
+    "lambda_max",
     "learning_rates",
+    "lessons",
     "load_banknotes",
+    "log_axis",
+    "logistic_gradient",
+    "logistic_hessian",
+    "logistic_loss",
+    "lr_range_test",
     "make_optimizer",
     "make_schedule",
+    "optimum",
     "plot_history",
+    "plot_lr_range",
     "plot_pairs",
     "plot_sweep",
     "read_results",
     "seed_data_cache",
+    "set_style",
+    "sharpness",
     "split_data",
+    "suggest_learning_rate",
     "sweep",
     "train",
 ]

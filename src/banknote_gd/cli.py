@@ -13,26 +13,22 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .frames import SPLITS
+from .parameters import PARAMETER_TABLE
 from .plots import X_LABELS
 from .training import ENGINES
 
 __all__ = ["main"]
 
-_TYPES = {
-    "optimizer": str,
-    "learning_rate": float,
-    "batch_size": int,
-    "schedule": str,
-    "hidden_units": int,
-    "standardize": "bool",
-    "epochs": int,
-}
+# PARAMETER=VALUES types come from the one parameter table.
+_TYPES = {name: "bool" if p.type is bool else p.type for name, p in PARAMETER_TABLE.items()}
 
 _EPILOG = """\
 examples:
@@ -45,8 +41,12 @@ examples:
       the course's learning-rate sweep: 4 rates x 10 seeds, saved and plotted
   banknote-gd sweep batch_size=16,32,64,128 --seeds 10 --plot batch.png --x step
   banknote-gd sweep optimizer=sgd,momentum,adam learning_rate=0.01,0.1 --seeds 5
+  banknote-gd sweep optimizer=sgd,adam learning_rate=0.01,0.1,1 --seeds 20 --workers 2
+      the same kind of sweep on 2 local processes (--scheduler tcp://HOST:8786: on Dask)
   banknote-gd options
       list the optimizers, schedules and parameters a sweep accepts
+  banknote-gd lessons course
+      write the lessons as notebooks into the folder course/ (edited copies are kept)
 """
 
 
@@ -129,7 +129,9 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Train every combination of the parameter values for every seed, print the final "
             "loss and accuracy per configuration, and optionally save the long results table "
-            "and a figure. Parameters: " + ", ".join(_TYPES) + "."
+            "and a figure. Parameters: "
+            + "; ".join(f"{n} ({p.help})" for n, p in PARAMETER_TABLE.items())
+            + "."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -182,6 +184,20 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="training engine (default auto)",
     )
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="train on N local worker processes (default 1: in this process)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="train on the Dask cluster whose scheduler is at ADDRESS, e.g. "
+        "tcp://10.0.0.5:8786 (needs banknote-gd[dask])",
+    )
     sw.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     sw.add_argument(
         "--no-cache",
@@ -190,6 +206,43 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("options", help="list the optimizers, schedules and sweep parameters")
+
+    explorer = sub.add_parser(
+        "explorer-data",
+        help="train the site explorer's grid and write its summary (grid.json, grid.f32)",
+        description=(
+            "Train every configuration of the explorer's grid (banknote_gd.explorer) with "
+            "sweep, resumably, and write the per-configuration summary the site's explorer "
+            "page reads into the folder OUT."
+        ),
+    )
+    explorer.add_argument("out", metavar="OUT", help="folder for grid.json and grid.f32")
+    explorer.add_argument(
+        "--runs", metavar="DIR", help="folder of the resumable result files (default OUT/runs)"
+    )
+    explorer.add_argument(
+        "--grid", choices=("full", "small"), default="full", help="which grid (default full)"
+    )
+    explorer.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="local worker processes (default 1)"
+    )
+    explorer.add_argument(
+        "--scheduler", metavar="ADDRESS", help="train on the Dask cluster at ADDRESS instead"
+    )
+    explorer.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    lessons = sub.add_parser(
+        "lessons",
+        help="write the course's lessons as Jupyter notebooks into a folder",
+        description=(
+            "Write every lesson as an unexecuted Jupyter notebook (NN_name.ipynb) into DIR. "
+            "Notebooks you changed are kept unless --force is given."
+        ),
+    )
+    lessons.add_argument("directory", metavar="DIR", help="folder for the notebooks")
+    lessons.add_argument(
+        "--force", action="store_true", help="overwrite notebooks that differ (your edits)"
+    )
 
     cache = sub.add_parser("cache", help="show or clear the on-disk cache of sweep results")
     cache.add_argument("action", choices=("info", "clear"))
@@ -219,6 +272,22 @@ def _summary(frame) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _executor(args):
+    """None, a local process pool (--workers) or a Dask cluster's executor (--scheduler)."""
+    from .executors import dask_executor, local_pool
+
+    if args.scheduler:
+        client, executor = dask_executor(args.scheduler)
+        with client:
+            yield executor
+    elif args.workers > 1:
+        with local_pool(args.workers) as pool:
+            yield pool
+    else:
+        yield None
+
+
 def _sweep(args, parser) -> int:
     from . import sweep
 
@@ -235,16 +304,20 @@ def _sweep(args, parser) -> int:
             parser.error(f"--plot must end in .png, .svg or .pdf, got {args.plot!r}.")
         if not plot_path.parent.expanduser().is_dir():
             parser.error(f"the folder of --plot {args.plot!r} does not exist; create it first.")
-    frame = sweep(
-        grid,
-        seeds=args.seeds,
-        epochs=args.epochs,
-        engine=args.engine,
-        progress=False if args.no_progress else None,
-        out=args.out,
-        resume=not args.fresh,
-        cache=False if args.no_cache else None,
-    )
+    if args.workers < 1:
+        parser.error(f"--workers must be >= 1, got {args.workers}.")
+    with _executor(args) as executor:
+        frame = sweep(
+            grid,
+            seeds=args.seeds,
+            epochs=args.epochs,
+            engine=args.engine,
+            progress=False if args.no_progress else None,
+            out=args.out,
+            resume=not args.fresh,
+            cache=False if args.no_cache else None,
+            executor=executor,
+        )
     print(_summary(frame))
     if args.out:
         print(f"results: {args.out} ({len(frame)} rows)")
@@ -260,6 +333,49 @@ def _sweep(args, parser) -> int:
         grid_plot.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
         plt.close(grid_plot.figure)
         print(f"figure: {args.plot}")
+    return 0
+
+
+def _lessons(directory: str, *, force: bool) -> int:
+    from .lessons import write_lessons
+
+    result = write_lessons(directory, force=force)
+    for path in result.written:
+        print(f"wrote {path}")
+    if result.unchanged:
+        print(f"{len(result.unchanged)} notebook(s) in {result.directory} already up to date")
+    if result.kept:
+        names = ", ".join(path.name for path in result.kept)
+        print(
+            f"banknote-gd: kept {len(result.kept)} notebook(s) in {result.directory} that "
+            f"differ from the lessons (your edits?): {names}. To overwrite them, run "
+            f"`banknote-gd lessons {directory} --force` (copy them elsewhere first to keep "
+            "your changes), or write the lessons into another folder.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _explorer_data(args) -> int:
+    from .explorer import GRIDS, explorer_data
+
+    if args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}.")
+    grid = GRIDS[args.grid]
+    runs = f"{grid.n_configs} configurations x {len(grid.seeds)} seeds = {grid.n_runs} runs"
+    print(f"explorer: {runs} of {grid.epochs} epochs")
+    with _executor(args) as executor:
+        path = explorer_data(
+            args.out,
+            grid=grid,
+            runs_dir=args.runs,
+            executor=executor,
+            progress=False if args.no_progress else None,
+        )
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    size = sum(p.stat().st_size for p in (path, path.with_name(meta["values"])))
+    print(f"explorer data: {path.parent} ({size / 1e6:.2f} MB) in {meta['seconds']} s")
     return 0
 
 
@@ -309,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 shown = "optimizer's default" if default is None else default
                 print(f"  {name:<14}{shown}")
             return 0
+        if args.command == "explorer-data":
+            return _explorer_data(args)
+        if args.command == "lessons":
+            return _lessons(args.directory, force=args.force)
         if args.command == "cache":
             from .cache import cache_dir, clear_cache
 
@@ -318,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 entries = list(cache_dir().glob("*.parquet")) if cache_dir().is_dir() else []
                 print(f"{cache_dir()}: {len(entries)} cached sweep result(s)")
             return 0
-    except (ValueError, TypeError, OSError) as error:
+    except (ValueError, TypeError, OSError, ImportError) as error:
         print(f"banknote-gd: error: {error}", file=sys.stderr)
         return 2
     return 0  # pragma: no cover

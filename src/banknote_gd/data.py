@@ -18,9 +18,10 @@ https://doi.org/10.24432/C55P57.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, overload
 
@@ -310,18 +311,23 @@ def load_banknotes(
 
 @dataclass(frozen=True)
 class Split:
-    """Training and test arrays of the banknote data, as :func:`split_data` returns them.
+    """Training, validation and test arrays of the banknote data, as :func:`split_data` returns.
 
     Attributes
     ----------
-    X_train, X_test : numpy.ndarray
-        ``float32`` features, shape ``(n, 4)``.
-    y_train, y_test : numpy.ndarray
+    X_train, X_val, X_test : numpy.ndarray
+        ``float32`` features, shape ``(n, 4)``; ``X_val`` has shape ``(0, 4)`` when no
+        validation part was carved out.
+    y_train, y_val, y_test : numpy.ndarray
         ``float32`` classes (0.0 or 1.0), shape ``(n,)``.
     feature_names : tuple of str
         Names of the feature columns.
     standardized : bool
         Whether the features were standardised (with the training rows' mean and spread).
+    validation_size : float
+        Fraction of the training rows carved out as the validation part (0: none).
+    random_state : int
+        Seed of the train/test split and of the validation carve-out.
     """
 
     X_train: np.ndarray
@@ -330,11 +336,16 @@ class Split:
     y_test: np.ndarray
     feature_names: tuple[str, ...]
     standardized: bool
+    X_val: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES)), np.float32))
+    y_val: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    validation_size: float = 0.0
+    random_state: int = 42
 
     def __repr__(self) -> str:
         return (
-            f"Split(train={self.X_train.shape[0]} rows, test={self.X_test.shape[0]} rows, "
-            f"features={list(self.feature_names)}, standardized={self.standardized})"
+            f"Split(train={self.X_train.shape[0]} rows, validation={self.X_val.shape[0]} rows, "
+            f"test={self.X_test.shape[0]} rows, features={list(self.feature_names)}, "
+            f"standardized={self.standardized})"
         )
 
 
@@ -344,12 +355,17 @@ def split_data(
     test_size: float = 0.3,
     random_state: int = 42,
     standardize: bool = True,
+    validation_size: float = 0.0,
 ) -> Split:
-    """Split the banknotes into training and test rows, as the course does.
+    """Split the banknotes into training, validation and test rows, as the course does.
 
     The rows are shuffled and split with scikit-learn's ``train_test_split``. With
-    ``standardize``, a ``StandardScaler`` is fitted on the training rows only and applied to
-    both parts (fitting it on all rows first would leak the test rows' statistics).
+    ``validation_size > 0``, that fraction of the training rows is then carved out as a
+    validation part (stratified by class, seeded by ``random_state``); the model never trains
+    on it, so settings can be chosen on it without looking at the test rows. With
+    ``standardize``, a ``StandardScaler`` is fitted on the remaining training rows only and
+    applied to every part (fitting it on all rows first would leak the held-out rows'
+    statistics).
 
     Parameters
     ----------
@@ -358,23 +374,39 @@ def split_data(
     test_size
         Fraction of rows held out for testing, strictly between 0 and 1.
     random_state
-        Seed of the shuffle before the split.
+        Seed of the shuffle before the split and of the validation carve-out.
     standardize
         Standardise the features with the training rows' mean and standard deviation.
+    validation_size
+        Fraction of the training rows held out for validation, ``0 <= validation_size < 1``;
+        0 (default) keeps every training row for training.
 
     Returns
     -------
     Split
-        With the defaults: 960 training rows and 412 test rows.
+        With the defaults: 960 training rows, no validation rows and 412 test rows. The
+        training rows are the same, in the same order, whatever ``validation_size`` is when
+        it is 0.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a ``test_size`` or ``validation_size`` outside its range, a ``random_state`` that
+        is not a whole number >= 0, or a validation part too small to hold both classes.
 
     Examples
     --------
     >>> split = split_data()
-    >>> split.X_train.shape, split.X_test.shape
-    ((960, 4), (412, 4))
+    >>> split.X_train.shape, split.X_val.shape, split.X_test.shape
+    ((960, 4), (0, 4), (412, 4))
+    >>> split = split_data(validation_size=0.2)
+    >>> split.X_train.shape, split.X_val.shape, split.X_test.shape
+    ((768, 4), (192, 4), (412, 4))
     """
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
+
+    from .parameters import check_validation_size
 
     if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.floating)):
         raise TypeError(f"test_size must be a number between 0 and 1, got {test_size!r}.")
@@ -382,6 +414,7 @@ def split_data(
         raise ValueError(f"test_size must be strictly between 0 and 1, got {test_size!r}.")
     random_state = check_int("random_state", random_state, minimum=0)
     standardize = check_bool("standardize", standardize)
+    validation_size = check_validation_size(validation_size)
     if frame is None:
         frame = load_banknotes()
     if not isinstance(frame, pd.DataFrame):
@@ -398,14 +431,42 @@ def split_data(
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=float(test_size), random_state=random_state
     )
+    X_val, y_val = np.zeros((0, X.shape[1])), np.zeros(0)
+    if validation_size > 0:
+        X_train, X_val, y_train, y_val = _carve_validation(
+            X_train, y_train, validation_size, random_state
+        )
     if standardize:
         scaler = StandardScaler().fit(X_train)
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        if len(X_val):
+            X_val = scaler.transform(X_val)
+    as32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
     return Split(
-        X_train=np.ascontiguousarray(X_train, dtype=np.float32),
-        X_test=np.ascontiguousarray(X_test, dtype=np.float32),
-        y_train=np.ascontiguousarray(y_train, dtype=np.float32),
-        y_test=np.ascontiguousarray(y_test, dtype=np.float32),
+        X_train=as32(X_train),
+        X_test=as32(X_test),
+        y_train=as32(y_train),
+        y_test=as32(y_test),
         feature_names=tuple(FEATURES),
         standardized=bool(standardize),
+        X_val=as32(X_val),
+        y_val=as32(y_val),
+        validation_size=validation_size,
+        random_state=random_state,
     )
+
+
+def _carve_validation(X: np.ndarray, y: np.ndarray, size: float, random_state: int):
+    """Stratified ``train_test_split`` of the training rows; a clear error if too small."""
+    from sklearn.model_selection import train_test_split
+
+    n_val = math.ceil(size * len(y))
+    classes = len(np.unique(y))
+    if not classes <= n_val <= len(y) - classes:
+        raise ValueError(
+            f"validation_size={size!r} carves {n_val} of the {len(y)} training rows out as "
+            f"validation rows; both parts must hold at least one row of each of the {classes} "
+            f"classes, so choose validation_size between {classes / len(y):.4f} and "
+            f"{(len(y) - classes) / len(y):.4f} (or 0 for no validation part)."
+        )
+    return train_test_split(X, y, test_size=size, random_state=random_state, stratify=y)

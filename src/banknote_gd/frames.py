@@ -5,6 +5,9 @@ seed, epoch, split and metric; every plot function takes that frame.
 
 Columns
 -------
+The configuration columns come first, one per entry of
+:data:`banknote_gd.parameters.PARAMETER_TABLE`, in its order:
+
 optimizer : str
     Registry name of the optimizer (see :func:`banknote_gd.available_optimizers`).
 learning_rate : float
@@ -17,18 +20,32 @@ hidden_units : int
     Units in the single hidden layer (0: logistic regression, no hidden layer).
 standardize : bool
     Whether the features were standardised (scaler fitted on the training rows).
+validation_size : float
+    Fraction of the training rows held out (stratified) as validation rows; 0 for none.
+split_seed : int
+    ``random_state`` of the train/test split and of the validation carve-out.
 epochs : int
     Number of epochs the run was asked for.
+
+Then the run, the time and the measurement:
+
 seed : int
     Seed of the initial weights and of the batch order.
 epoch : int
     Epoch at whose end the value was recorded (1-based).
 step : int
     Number of updates (optimizer steps) taken by the end of that epoch.
-split : {"train", "test"}
-    ``"train"`` is the mean over the epoch's batches, as Keras reports it (weighted by batch
-    size, measured before each batch's update); ``"test"`` is measured on the held-out rows
-    at the end of the epoch.
+split : {"train", "train_running", "validation", "test"}
+    Which rows, and when, the value was measured on:
+
+    * ``"train"``: the weights at the end of the epoch, evaluated on all the (remaining)
+      training rows. The number to compare settings on.
+    * ``"train_running"``: the mean over the epoch's batches, weighted by batch size and
+      measured before each batch's update, as Keras's ``fit`` history reports ``loss``. It
+      lags the model, by an amount that depends on the batch size.
+    * ``"validation"``: the end-of-epoch weights on the validation rows; only present when
+      ``validation_size > 0``. Choose settings on it.
+    * ``"test"``: the end-of-epoch weights on the held-out test rows.
 metric : {"loss", "accuracy"}
     Binary cross-entropy or accuracy (threshold 0.5).
 value : float
@@ -45,19 +62,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .parameters import PARAMETER_TABLE
+
 if TYPE_CHECKING:
     import numpy as np
 
-CONFIG_COLUMNS: tuple[str, ...] = (
-    "optimizer",
-    "learning_rate",
-    "batch_size",
-    "schedule",
-    "hidden_units",
-    "standardize",
-    "epochs",
-)
-"""The hyper-parameters that define one configuration, in column order."""
+CONFIG_COLUMNS: tuple[str, ...] = tuple(PARAMETER_TABLE)
+"""The hyper-parameters that define one configuration, in column order (from
+:data:`banknote_gd.parameters.PARAMETER_TABLE`)."""
 
 RUN_COLUMNS: tuple[str, ...] = (*CONFIG_COLUMNS, "seed")
 """A configuration plus its seed: the columns that identify one training run."""
@@ -74,17 +86,13 @@ HISTORY_COLUMNS: tuple[str, ...] = (
 )
 """Every column of a history frame, in order."""
 
-SPLITS: tuple[str, ...] = ("train", "test")
+SPLITS: tuple[str, ...] = ("train", "train_running", "validation", "test")
+"""The values of the ``split`` column, in the order rows are sorted."""
 METRICS: tuple[str, ...] = ("loss", "accuracy")
+"""The values of the ``metric`` column, in the order rows are sorted."""
 
 _DTYPES = {
-    "optimizer": "object",
-    "learning_rate": "float64",
-    "batch_size": "int64",
-    "schedule": "object",
-    "hidden_units": "int64",
-    "standardize": "bool",
-    "epochs": "int64",
+    **{name: p.dtype for name, p in PARAMETER_TABLE.items()},
     "seed": "int64",
     "epoch": "int64",
     "step": "int64",
@@ -104,7 +112,7 @@ def normalize_history(frame: pd.DataFrame) -> pd.DataFrame:
     """
     frame = frame.loc[:, list(HISTORY_COLUMNS)]
     out = frame.astype({k: v for k, v in _DTYPES.items() if v != "object"})
-    for column in ("optimizer", "schedule", "split", "metric", "engine"):
+    for column in (c for c, dtype in _DTYPES.items() if dtype == "object"):
         out[column] = out[column].astype(str).astype(object)
     return out.reset_index(drop=True)
 
@@ -134,11 +142,11 @@ def history_frame(
 
     Examples
     --------
-    >>> config = dict(optimizer="sgd", learning_rate=0.1, batch_size=32, schedule="constant",
-    ...               hidden_units=0, standardize=True, epochs=2)
+    >>> from banknote_gd.parameters import resolve_config
+    >>> config = resolve_config({"learning_rate": 0.1, "epochs": 2})
     >>> values = {("train", "loss"): [0.5, 0.3], ("test", "loss"): [0.4, 0.3]}
     >>> history_frame(config, 0, steps_per_epoch=30, metrics=values, engine="fit").shape
-    (4, 15)
+    (4, 17)
     """
     import numpy as np
 
@@ -172,11 +180,12 @@ def group_frame(
     Returns
     -------
     pandas.DataFrame
-        Rows ordered by run, then epoch, then split and metric.
+        Rows ordered by run, then epoch, then split and metric (in the orders of
+        :data:`SPLITS` and :data:`METRICS`).
     """
     import numpy as np
 
-    keys = list(metrics)
+    keys = sorted(metrics, key=lambda k: (SPLITS.index(k[0]), METRICS.index(k[1])))
     values = np.stack([np.asarray(metrics[k], dtype=np.float64) for k in keys], axis=-1)
     runs, epochs, n_keys = values.shape
     diverged = np.zeros(runs, dtype=bool)

@@ -1,6 +1,6 @@
 """Plots of the tidy frames: training curves, sweeps and the data itself.
 
-Every function here works like a seaborn figure-level function: it takes a tidy long frame
+The plotting functions work like seaborn figure-level functions: it takes a tidy long frame
 (the one :func:`banknote_gd.train`, :func:`banknote_gd.sweep` or
 :func:`banknote_gd.load_banknotes` returns), draws one new figure and returns the seaborn
 grid that holds it. Nothing is shown and no global setting is changed: the styling is applied
@@ -17,6 +17,11 @@ function             draws
                       value of a hyper-parameter, mean and band over the seeds
 :func:`plot_pairs`    every pair of the four features, coloured by class
 ===================  ==========================================================
+
+Two helpers give the lessons' own figures the same look: :func:`set_style` (called once at
+the top of a lesson: the course's fonts, grid and colour-blind palette, and sharp figures on
+high-density screens in Jupyter) and :func:`log_axis` (a logarithmic axis labelled with plain
+numbers such as 0.02, 0.05, 0.1).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from .frames import CONFIG_COLUMNS, METRICS, RUN_COLUMNS, SPLITS
 if TYPE_CHECKING:
     import seaborn as sns
 
-__all__ = ["plot_history", "plot_pairs", "plot_sweep"]
+__all__ = ["figure_style", "log_axis", "plot_history", "plot_pairs", "plot_sweep", "set_style"]
 
 PALETTE = "colorblind"
 """Seaborn palette of every plot: its colours stay distinct for the common colour blindnesses."""
@@ -45,8 +50,11 @@ PALETTE = "colorblind"
 METRIC_LABELS = {"loss": "binary cross-entropy", "accuracy": "accuracy"}
 X_LABELS = {"epoch": "epoch", "step": "updates (optimizer steps)"}
 CLASS_LABELS = {0: "genuine", 1: "forged"}
-SPLIT_DASHES = {"train": "", "test": (4, 2)}
-SPLIT_MARKERS = {"train": "o", "test": "s"}
+SPLIT_DASHES = {"train": "", "train_running": (1, 1.5), "validation": (6, 1.5), "test": (4, 2)}
+SPLIT_MARKERS = {"train": "o", "train_running": "v", "validation": "D", "test": "s"}
+_HISTORY_DASHES = {"train": "", "train_running": (2, 2), "validation": "", "test": ""}
+"""In :func:`plot_history` only the running mean over the batches is dashed: it is not the
+model's loss at any one moment."""
 HUE_DASHES = [
     "",
     (4, 1.5),
@@ -60,7 +68,16 @@ HUE_DASHES = [
 """Dash patterns of the lines of :func:`plot_sweep`, one per ``hue`` value in order (cycled
 beyond eight), so that lines stay apart without colour and where they lie on top of each
 other."""
-_SPLIT_NAMES = {"train": "training", "test": "test"}
+FIGURE_DPI = 100
+"""Pixels per inch of a figure on screen (1 inch = 100 CSS px): a 7-inch-wide figure is shown
+700 CSS px wide, at most the width of the site's content column."""
+_SPLIT_NAMES = {
+    "train": "training",
+    "train_running": "running training",
+    "validation": "validation",
+    "test": "test",
+}
+_BOTH = ("train", "test")  # split="both" in plot_sweep
 _PANEL_HEIGHT = 3.6
 _PANEL_ASPECT = 1.2
 
@@ -72,6 +89,118 @@ def _style() -> Iterator[None]:
 
     with sns.axes_style("whitegrid"), sns.plotting_context("notebook"):
         yield
+
+
+def figure_style() -> dict[str, Any]:
+    """The Matplotlib settings of the course's figures, as a dict of rc parameters.
+
+    Seaborn's ``whitegrid`` style at ``notebook`` size (text of 11 to 12 points: tick labels
+    and legends 11, axis labels 12), the colour-blind palette, and :data:`FIGURE_DPI` pixels
+    per inch on screen and in saved files. :func:`set_style` applies them for good; use
+    ``matplotlib.rc_context(figure_style())`` to apply them to a few figures only.
+
+    Returns
+    -------
+    dict
+        rc parameters for :data:`matplotlib.rcParams`.
+
+    Examples
+    --------
+    >>> from banknote_gd.plots import figure_style
+    >>> style = figure_style()
+    >>> style["figure.dpi"], style["xtick.labelsize"]
+    (100, 11)
+    """
+    import seaborn as sns
+    from cycler import cycler
+
+    return {
+        **sns.axes_style("whitegrid"),
+        **sns.plotting_context("notebook"),
+        "axes.prop_cycle": cycler(color=sns.color_palette(PALETTE)),
+        "figure.dpi": FIGURE_DPI,
+        "savefig.dpi": "figure",
+    }
+
+
+def set_style() -> None:
+    """Give every figure that follows the course's style; in Jupyter, make them sharp.
+
+    Applies :func:`figure_style` to :data:`matplotlib.rcParams`. In a Jupyter kernel it also
+    has inline figures sent as PNGs of twice the resolution, shown at their normal size
+    (IPython's ``retina`` format), so that they stay sharp on high-density screens. Call it
+    once, after the imports at the top of a notebook or script.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> import banknote_gd as bgd
+    >>> with mpl.rc_context():  # only for this example: set_style() is meant to last
+    ...     bgd.set_style()
+    ...     mpl.rcParams["figure.dpi"], mpl.rcParams["axes.grid"]
+    (100.0, True)
+    """
+    import matplotlib as mpl
+
+    mpl.rcParams.update(figure_style())
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # no IPython here: nothing is displayed inline
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")
+
+
+def log_axis(ax: Any, axis: str = "y") -> Any:
+    """Put one axis of ``ax`` on a log scale labelled with plain numbers (0.02, 0.05, 0.1).
+
+    Matplotlib labels a log axis 10⁻², 10⁻¹, ... and leaves the ticks between the powers of
+    ten bare. Here every label is a plain number, and when the axis spans up to about two
+    decades the 2s, 3s and 5s (0.02, 0.03, 0.05) are labelled too. Call it after drawing,
+    so that the axis limits are known.
+
+    Parameters
+    ----------
+    ax
+        The Matplotlib Axes.
+    axis
+        ``"y"`` (default) or ``"x"``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, for chaining.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` is not ``"x"`` or ``"y"``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from banknote_gd.plots import log_axis
+    >>> figure, ax = plt.subplots()
+    >>> _ = ax.plot([1, 2, 3], [0.5, 0.1, 0.02])
+    >>> log_axis(ax).get_yscale()
+    'log'
+    >>> plt.close(figure)
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    check_choice("axis", axis, ("x", "y"))
+    getattr(ax, f"set_{axis}scale")("log")
+    low, high = getattr(ax, f"get_{axis}lim")()
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    target.set_major_formatter(plain)
+    if high / low < 300:  # up to about two decades: label the 2s, 3s and 5s too
+        target.set_minor_locator(LogLocator(subs=(2.0, 3.0, 5.0)))
+        target.set_minor_formatter(plain)
+    else:
+        target.set_minor_formatter(NullFormatter())
+    return ax
 
 
 def _format_value(value: Any) -> str:
@@ -299,7 +428,7 @@ def plot_history(frame: pd.DataFrame, *, title: str | None = None) -> sns.FacetG
             style="split",
             style_order=splits,
             markers=SPLIT_MARKERS,
-            dashes=False,
+            dashes=_HISTORY_DASHES,
             palette=palette,
             errorbar=("ci", 95) if n_kept > 1 else None,
             seed=0,
@@ -311,7 +440,14 @@ def plot_history(frame: pd.DataFrame, *, title: str | None = None) -> sns.FacetG
             grid, "epoch", {m: m if m != "loss" else "loss (lower is better)" for m in METRICS}
         )
         handles = {
-            split: Line2D([], [], color=palette[split], marker=SPLIT_MARKERS[split], lw=2)
+            split: Line2D(
+                [],
+                [],
+                color=palette[split],
+                marker=SPLIT_MARKERS[split],
+                lw=2,
+                dashes=_HISTORY_DASHES[split] or (None, None),
+            )
             for split in splits
         }
         grid.add_legend(legend_data=handles, label_order=splits, title="split")
@@ -366,8 +502,10 @@ def plot_sweep(
         ``"epoch"``, or ``"step"`` for the number of updates (optimizer steps) taken, which
         puts small and large batches on the same footing.
     split
-        ``"train"`` (the mean over each epoch's batches, as Keras reports it), ``"test"``
-        (the held-out rows) or ``"both"`` (training solid, test dashed).
+        ``"train"`` (the model at the end of each epoch on the training rows),
+        ``"train_running"`` (the mean over each epoch's batches, as Keras reports it),
+        ``"validation"``, ``"test"`` (the held-out rows) or ``"both"`` (training solid, test
+        dashed).
     log_y
         Draw the loss on a logarithmic axis (useful when the losses span decades).
     errorbar
@@ -439,7 +577,7 @@ def plot_sweep(
             )
 
     data = _finite_values(frame)
-    splits = list(SPLITS) if split == "both" else [split]
+    splits = list(_BOTH) if split == "both" else [split]
     data = data[data["metric"].isin(METRICS)]
     runs = _run_columns(data, extra=hue)
     data = data.assign(_diverged=_diverged_runs(data, runs).to_numpy())
@@ -504,7 +642,7 @@ def plot_sweep(
             titles = {m: f"{_SPLIT_NAMES[split]} {m}" for m in METRICS}
         _label_axes(grid, x, titles)
         if log_y:
-            _log_axis(grid.axes_dict["loss"])
+            log_axis(grid.axes_dict["loss"])
 
         handles: dict[str, Any] = {
             label: Line2D([], [], color=palette[label], lw=2, dashes=dashes[label] or (None, None))
@@ -533,21 +671,6 @@ def plot_sweep(
                 title += f"\n{fixed}"
         _finish(grid, f"{title}\n{stats}")
     return grid
-
-
-def _log_axis(ax: Any) -> None:
-    """Put the y axis of ``ax`` on a log scale labelled with plain numbers (0.1, 0.2, 0.3, 0.5)."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-    ax.set_yscale("log")
-    low, high = ax.get_ylim()
-    plain = FuncFormatter(lambda value, _: f"{value:g}")
-    ax.yaxis.set_major_formatter(plain)
-    if high / low < 300:  # up to about two decades: label the 2s, 3s and 5s too
-        ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 3.0, 5.0)))
-        ax.yaxis.set_minor_formatter(plain)
-    else:
-        ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def plot_pairs(frame: pd.DataFrame, *, sample: int | None = None) -> sns.PairGrid:

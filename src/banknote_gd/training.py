@@ -11,6 +11,7 @@ import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -18,104 +19,69 @@ import numpy as np
 import pandas as pd
 
 from . import cache as result_cache
-from ._checks import check_bool, check_choice, check_int, check_positive_float, check_seeds
-from ._random import batch_order
+from ._checks import check_bool, check_choice, check_int, check_seeds
 from .data import Split, load_banknotes, split_data
-from .engine import supports, train_group
-from .frames import CONFIG_COLUMNS, HISTORY_COLUMNS, RUN_COLUMNS, group_frame, normalize_history
-from .optimizers import OPTIMIZERS, get_spec
-from .schedules import SCHEDULES, learning_rates, make_schedule
+from .engines import ENGINES as ENGINE_REGISTRY
+from .engines import Task, fit_run, get_engine, pick_engine, schedule_tables
+from .executors import balance, executor_workers, run_tasks
+from .frames import _DTYPES, HISTORY_COLUMNS, METRICS, RUN_COLUMNS, SPLITS, normalize_history
+from .parameters import DATA_PARAMETERS, PARAMETER_TABLE, PARAMETERS, check_names, resolve_config
 
 __all__ = ["PARAMETERS", "read_results", "sweep", "train"]
 
-PARAMETERS: dict[str, Any] = {
-    "optimizer": "sgd",
-    "learning_rate": None,
-    "batch_size": 32,
-    "schedule": "constant",
-    "hidden_units": 0,
-    "standardize": True,
-    "epochs": 10,
-}
-"""The hyper-parameters a grid may vary, with their defaults (``learning_rate=None`` means
-the optimizer's default: 0.01 for the SGD family, 0.001 for the others)."""
-
-ENGINES = ("auto", "vectorized", "fit")
+ENGINES: tuple[str, ...] = ("auto", *ENGINE_REGISTRY)
+"""The values ``engine=`` accepts: ``"auto"`` and the names in :mod:`banknote_gd.engines`."""
 
 
 def _resolve(params: Mapping[str, Any], *, n_train: int | None = None) -> dict[str, Any]:
     """Validate one configuration and fill in the defaults."""
-    unknown = sorted(set(params) - set(PARAMETERS))
-    if unknown:
-        raise ValueError(f"Unknown parameter(s) {unknown}; allowed: {', '.join(PARAMETERS)}.")
-    config = {**PARAMETERS, **params}
-    config["optimizer"] = check_choice("optimizer", config["optimizer"], OPTIMIZERS)
-    if config["learning_rate"] is None:
-        config["learning_rate"] = get_spec(config["optimizer"]).default_learning_rate
-    config["learning_rate"] = check_positive_float("learning_rate", config["learning_rate"])
-    config["batch_size"] = check_int("batch_size", config["batch_size"], minimum=1, maximum=n_train)
-    config["schedule"] = check_choice("schedule", config["schedule"], SCHEDULES)
-    config["hidden_units"] = check_int("hidden_units", config["hidden_units"], minimum=0)
-    config["standardize"] = check_bool("standardize", config["standardize"])
-    config["epochs"] = check_int("epochs", config["epochs"], minimum=1)
-    return {c: config[c] for c in CONFIG_COLUMNS}
+    config = resolve_config(params)
+    if n_train is not None:
+        check_int("batch_size", config["batch_size"], minimum=1, maximum=n_train)
+    return config
 
 
-_splits: dict[bool, Split] = {}
+_splits: dict[tuple, Split] = {}
 
 
-def _split_for(standardize: bool) -> Split:
-    """The course's split (test_size 0.3, random_state 42), computed once per process."""
-    if standardize not in _splits:
-        _splits[standardize] = split_data(load_banknotes(), standardize=standardize)
-    return _splits[standardize]
+def _split_for(standardize: bool, validation_size: float = 0.0, split_seed: int = 42) -> Split:
+    """The course's split (test_size 0.3) for these data parameters, computed once per process."""
+    key = (bool(standardize), float(validation_size), int(split_seed))
+    if key not in _splits:
+        _splits[key] = split_data(
+            load_banknotes(),
+            standardize=key[0],
+            validation_size=key[1],
+            random_state=key[2],
+        )
+    return _splits[key]
 
 
-def _fit_run(split: Split, config: dict[str, Any], seed: int, *, activation: str = "relu"):
-    """Train one run with ``model.fit``: the reference engine."""
-    import keras
+def _config_split(config: Mapping[str, Any]) -> Split:
+    return _split_for(*(config[name] for name in DATA_PARAMETERS))
 
-    from .models import build_model
 
-    n = split.X_train.shape[0]
-    batch_size, epochs = config["batch_size"], config["epochs"]
-    steps = math.ceil(n / batch_size)
-    keras.backend.clear_session()
-    schedule = make_schedule(config["schedule"], config["learning_rate"], steps * epochs)
-    model = build_model(
-        hidden_units=config["hidden_units"],
-        activation=activation,
-        optimizer=config["optimizer"],
-        learning_rate=schedule,
-        seed=seed,
-        n_features=split.X_train.shape[1],
-    )
-    order = batch_order(seed, n_samples=n, epochs=epochs)
-    names = {
-        ("train", "loss"): "loss",
-        ("train", "accuracy"): "accuracy",
-        ("test", "loss"): "val_loss",
-        ("test", "accuracy"): "val_accuracy",
+def _data_for_train(data: Split | None, given: dict[str, Any]) -> Split:
+    """The split ``train`` uses: ``data``, or the course's split for the data parameters."""
+    given = {name: PARAMETER_TABLE[name].check(v) for name, v in given.items() if v is not None}
+    if data is None:
+        return _split_for(**{"standardize": True, **given})
+    if not isinstance(data, Split):
+        raise TypeError(
+            f"data must be a banknote_gd.Split from split_data(), got {type(data).__name__}."
+        )
+    actual = {
+        "standardize": data.standardized,
+        "validation_size": data.validation_size,
+        "split_seed": data.random_state,
     }
-    values: dict[tuple[str, str], list[float]] = {key: [] for key in names}
-    for epoch in range(epochs):
-        rows = order[epoch]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            history = model.fit(
-                split.X_train[rows],
-                split.y_train[rows],
-                batch_size=batch_size,
-                epochs=1,
-                shuffle=False,
-                verbose=0,
-                validation_data=(split.X_test, split.y_test),
-            ).history
-        for key, name in names.items():
-            values[key].append(float(history[name][-1]))
-    metrics = {key: np.asarray(v)[None, :] for key, v in values.items()}
-    frame = group_frame([config], [seed], steps_per_epoch=steps, metrics=metrics, engine="fit")
-    return frame, model
+    for name, value in given.items():
+        if value != actual[name]:
+            raise ValueError(
+                f"{name}={value!r} contradicts data, which was split with "
+                f"{name}={actual[name]!r}; leave {name} out when passing data."
+            )
+    return data
 
 
 def train(
@@ -127,6 +93,8 @@ def train(
     schedule: str = "constant",
     hidden_units: int = 0,
     standardize: bool | None = None,
+    validation_size: float | None = None,
+    split_seed: int | None = None,
     seed: int = 0,
     data: Split | None = None,
     return_model: bool = False,
@@ -153,39 +121,39 @@ def train(
     standardize
         Standardise the features (scaler fitted on the training rows). Defaults to True, or
         to what ``data`` says when it is given.
+    validation_size
+        Fraction of the training rows held out (stratified) as validation rows, ``0 <= v <
+        1``. Defaults to 0, or to what ``data`` says when it is given.
+    split_seed
+        ``random_state`` of the train/test split. Defaults to 42 (the course's split), or to
+        what ``data`` says when it is given.
     seed
         Seed of the initial weights and of the batch order.
     data
-        A :class:`banknote_gd.Split`; by default the course's split (test_size 0.3,
-        random_state 42).
+        A :class:`banknote_gd.Split`; by default the course's split (test_size 0.3) made with
+        the three arguments above.
     return_model
         Also return the trained Keras model.
 
     Returns
     -------
     pandas.DataFrame or tuple
-        The history, ``4 * epochs`` rows (train/test x loss/accuracy per epoch), with the
-        columns described in :mod:`banknote_gd.frames`; and the model if ``return_model``.
+        The history, with the columns described in :mod:`banknote_gd.frames`: per epoch,
+        loss and accuracy on the ``train``, ``train_running`` and ``test`` splits (and
+        ``validation`` with a validation part); and the model if ``return_model``.
 
     Examples
     --------
     >>> history = train(learning_rate=0.1, batch_size=16, epochs=5, seed=0)
-    >>> history.shape
-    (20, 15)
+    >>> history.shape  # 5 epochs x 3 splits x 2 metrics
+    (30, 17)
     """
     if standardize is not None:
         standardize = check_bool("standardize", standardize)
-    if data is None:
-        data = _split_for(True if standardize is None else standardize)
-    elif not isinstance(data, Split):
-        raise TypeError(
-            f"data must be a banknote_gd.Split from split_data(), got {type(data).__name__}."
-        )
-    elif standardize is not None and bool(standardize) != data.standardized:
-        raise ValueError(
-            f"standardize={standardize!r} contradicts data, which was split with "
-            f"standardize={data.standardized}; leave standardize out when passing data."
-        )
+    data = _data_for_train(
+        data,
+        {"standardize": standardize, "validation_size": validation_size, "split_seed": split_seed},
+    )
     seed = check_int("seed", seed, minimum=0)
     config = _resolve(
         {
@@ -195,29 +163,23 @@ def train(
             "schedule": schedule,
             "hidden_units": hidden_units,
             "standardize": data.standardized,
+            "validation_size": data.validation_size,
+            "split_seed": data.random_state,
             "epochs": epochs,
         },
         n_train=data.X_train.shape[0],
     )
-    frame, model = _fit_run(data, config, seed)
+    frame, model = fit_run(data, config, seed)
     return (frame, model) if return_model else frame
 
 
-def _check_grid(grid: Mapping[str, Any] | None, fixed: Mapping[str, Any]) -> dict[str, list]:
-    if grid is None:
-        grid = {}
+def _check_one_grid(grid: Any, fixed: Mapping[str, Any]) -> dict[str, list]:
     if not isinstance(grid, Mapping):
         raise TypeError(
-            f"grid must be a dict of parameter name -> list of values, got {type(grid).__name__}."
+            "grid must be a dict of parameter name -> list of values (or a list of such "
+            f"dicts), got {type(grid).__name__}."
         )
-    unknown = sorted(set(grid) - set(PARAMETERS))
-    if unknown:
-        raise ValueError(
-            f"Unknown parameter(s) {unknown} in grid; allowed: {', '.join(PARAMETERS)}."
-        )
-    unknown = sorted(set(fixed) - set(PARAMETERS))
-    if unknown:
-        raise ValueError(f"Unknown parameter(s) {unknown}; allowed: {', '.join(PARAMETERS)}.")
+    check_names(grid, " in grid")
     both = sorted(set(grid) & set(fixed))
     if both:
         raise ValueError(f"{both} given both in grid and as a fixed value; give each once.")
@@ -235,6 +197,18 @@ def _check_grid(grid: Mapping[str, Any] | None, fixed: Mapping[str, Any]) -> dic
             raise ValueError(f"grid[{name!r}] repeats a value: {values}.")
         result[name] = values
     return result
+
+
+def _check_grids(grid: Any, fixed: Mapping[str, Any]) -> list[dict[str, list]]:
+    """One grid or a list of grids (as scikit-learn's ``ParameterGrid``), checked."""
+    check_names(fixed)
+    if grid is None:
+        grid = {}
+    if isinstance(grid, Sequence) and not isinstance(grid, (str, bytes)):
+        if not grid:
+            raise ValueError("grid is an empty list; give at least one dict.")
+        return [_check_one_grid(g, fixed) for g in grid]
+    return [_check_one_grid(grid, fixed)]
 
 
 def _check_out(out: str | os.PathLike | None) -> Path | None:
@@ -303,10 +277,9 @@ def _append(path: Path, frame: pd.DataFrame) -> None:
 
 
 def _run_key(row: Mapping[str, Any]) -> tuple:
-    return tuple(
-        float(row[c]) if c == "learning_rate" else (bool(row[c]) if c == "standardize" else row[c])
-        for c in RUN_COLUMNS
-    )
+    """A hashable identity of one run, the same for a row read back from CSV or Parquet."""
+    types = {name: p.type for name, p in PARAMETER_TABLE.items()}
+    return tuple(types.get(c, int)(row[c]) for c in RUN_COLUMNS)
 
 
 class _NoProgress:
@@ -336,7 +309,7 @@ def _progress_bar(total: int, progress: bool | None):
 
 
 def sweep(
-    grid: Mapping[str, Sequence[Any]] | None = None,
+    grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]] | None = None,
     *,
     seeds: int | Sequence[int] = 5,
     epochs: int | None = None,
@@ -345,6 +318,7 @@ def sweep(
     out: str | os.PathLike | None = None,
     resume: bool = True,
     cache: bool | None = None,
+    executor: Executor | None = None,
     **fixed: Any,
 ) -> pd.DataFrame:
     """Train every combination of ``grid`` for every seed; return one long frame.
@@ -352,9 +326,11 @@ def sweep(
     Parameters
     ----------
     grid
-        ``{parameter: [values]}`` for any of ``optimizer, learning_rate, batch_size,
-        schedule, hidden_units, standardize, epochs`` (see :data:`PARAMETERS`). Every
-        combination is trained.
+        ``{parameter: [values]}``, or a list of such dicts (each expanded on its own, as
+        scikit-learn's ``ParameterGrid`` does; a run that two of them produce is trained
+        once), for any of ``optimizer, learning_rate, batch_size,
+        schedule, hidden_units, standardize, validation_size, split_seed, epochs`` (see
+        :data:`banknote_gd.parameters.PARAMETER_TABLE`). Every combination is trained.
     seeds
         A number of seeds (``10`` means seeds 0 to 9) or a list of seeds. Each seed fixes the
         initial weights and the batch order, the same for every configuration.
@@ -373,6 +349,12 @@ def sweep(
         interrupted sweep keeps them; with ``resume`` a new call skips the runs already there.
     resume
         Reuse the runs already in ``out``; if False, ``out`` is overwritten.
+    executor
+        A ``concurrent.futures.Executor`` to train the groups on: a local process pool
+        (:func:`banknote_gd.executors.local_pool`) or a Dask cluster's
+        (``dask.distributed.Client(address).get_executor()``). The groups are split into
+        balanced chunks; the result is identical, number for number, to the serial sweep. A
+        chunk whose worker dies is trained again (see :mod:`banknote_gd.executors`).
     cache
         Store the result on disk and reuse it when the same sweep is asked for again with the
         same package source, data and library versions (see :mod:`banknote_gd.cache`).
@@ -399,142 +381,158 @@ def sweep(
     Examples
     --------
     >>> frame = sweep({"learning_rate": [0.01, 0.05, 0.1, 0.5]}, seeds=10, batch_size=16)
-    >>> frame.shape  # 4 rates x 10 seeds x 10 epochs x 2 splits x 2 metrics
-    (1600, 15)
+    >>> frame.shape  # 4 rates x 10 seeds x 10 epochs x 3 splits x 2 metrics
+    (2400, 17)
     """
-    grid = _check_grid(grid, fixed)
-    if epochs is not None and "epochs" in grid:
+    runs = _expand(grid, fixed, epochs=epochs, seeds=seeds)
+    kinds = _pick_engines(runs, engine)
+    out_path = _check_out(out)
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(
+            "executor must be a concurrent.futures.Executor (a process pool, or "
+            f"dask.distributed.Client(...).get_executor()), got {type(executor).__name__}."
+        )
+    key = _cache_key(runs, kinds, cache)
+    cached = None if key is None else result_cache.load(key)
+    if cached is not None:
+        return _from_cache(normalize_history(cached), out_path)
+    done, todo = _resume(runs, out_path, resume)
+    tasks = balance(_group(runs, kinds, todo), executor_workers(executor))
+    done += _run_groups(tasks, executor, out_path, progress)
+    frame = _order_rows(done, len(runs))
+    if key is not None:
+        result_cache.store(key, frame)
+    return frame
+
+
+def _expand(grid: Any, fixed: dict[str, Any], *, epochs: Any, seeds: Any) -> list[tuple]:
+    """Every (configuration, seed) of the grid(s), checked; duplicates once, in grid order."""
+    grids = _check_grids(grid, fixed)
+    if epochs is not None and any("epochs" in g for g in grids):
         raise ValueError("epochs is both in grid and given as epochs=; give it once.")
     if epochs is not None:
         fixed = {**fixed, "epochs": epochs}
     seed_list = check_seeds(seeds)
-    check_choice("engine", engine, ENGINES)
-    out_path = _check_out(out)
-
-    names = list(grid)
-    configs = []
-    for combo in itertools.product(*(grid[n] for n in names)):
-        configs.append(_resolve({**fixed, **dict(zip(names, combo))}))
-    for config in configs:  # only now load the data: bad arguments fail fast, offline too
-        n_train = _split_for(config["standardize"]).X_train.shape[0]
+    configs: dict[tuple, dict] = {}
+    for one in grids:
+        names = list(one)
+        for combo in itertools.product(*(one[n] for n in names)):
+            config = _resolve({**fixed, **dict(zip(names, combo))})
+            configs.setdefault(_run_key({**config, "seed": 0})[:-1], config)
+    for config in configs.values():  # only now load the data: bad arguments fail fast
+        n_train = _config_split(config).X_train.shape[0]
         check_int("batch_size", config["batch_size"], minimum=1, maximum=n_train)
-    runs = [(config, seed) for config in configs for seed in seed_list]
+    return [(config, seed) for config in configs.values() for seed in seed_list]
 
-    use_fit = [engine == "fit" or not supports(config["optimizer"]) for config, _ in runs]
-    if engine == "vectorized" and any(use_fit):
-        missing = sorted({c["optimizer"] for (c, _), f in zip(runs, use_fit) if f})
+
+def _pick_engines(runs: list[tuple], engine: str) -> list[str]:
+    """The engine of every run: ``engine``, or with ``"auto"`` the first that supports it."""
+    check_choice("engine", engine, ENGINES)
+    kinds = [pick_engine(config, engine) for config, _ in runs]
+    missing = sorted({c["optimizer"] for (c, _), k in zip(runs, kinds) if k is None})
+    if missing:
         raise ValueError(
-            f"engine='vectorized' does not implement optimizer(s) {missing}; "
+            f"engine={engine!r} does not implement optimizer(s) {missing}; "
             f"use engine='auto' or 'fit'."
         )
-    if engine == "auto" and any(use_fit):
-        missing = sorted({c["optimizer"] for (c, _), f in zip(runs, use_fit) if f})
+    first = next(iter(ENGINE_REGISTRY))
+    fallback = sorted({c["optimizer"] for (c, _), k in zip(runs, kinds) if k != first})
+    if engine == "auto" and fallback:
         warnings.warn(
-            f"The vectorised engine does not implement {missing}: training those "
-            f"{sum(use_fit)} runs one by one with model.fit (slower; engine column 'fit').",
-            stacklevel=2,
+            f"The vectorised engine does not implement {fallback}: training those "
+            f"{sum(k != first for k in kinds)} runs one by one with model.fit (slower; "
+            "engine column 'fit').",
+            stacklevel=3,
         )
+    return kinds
 
-    use_cache = bool(os.environ.get(result_cache.ENV_VAR)) if cache is None else bool(cache)
-    key = None
-    if use_cache:
-        key = result_cache.cache_key(
-            {"runs": [[config, seed, fit] for (config, seed), fit in zip(runs, use_fit)]}
-        )
-        cached = result_cache.load(key)
-        if cached is not None:
-            cached = normalize_history(cached)
-            if out_path is not None:
-                if out_path.exists():
-                    out_path.unlink()
-                _append(out_path, cached)
-            return cached
 
-    index = {_run_key({**config, "seed": seed}): i for i, (config, seed) in enumerate(runs)}
+def _cache_key(runs: list[tuple], kinds: list[str], cache: bool | None) -> str | None:
+    use = bool(os.environ.get(result_cache.ENV_VAR)) if cache is None else bool(cache)
+    if not use:
+        return None
+    return result_cache.cache_key(
+        {"runs": [[config, seed, kind] for (config, seed), kind in zip(runs, kinds)]}
+    )
+
+
+def _from_cache(frame: pd.DataFrame, out_path: Path | None) -> pd.DataFrame:
+    if out_path is not None:
+        if out_path.exists():
+            out_path.unlink()
+        _append(out_path, frame)
+    return frame
+
+
+def _runs_frame(runs: list[tuple]) -> pd.DataFrame:
+    """One row per run (its identifying columns) and its position ``_run`` in the sweep."""
+    table = pd.DataFrame([{**config, "seed": seed} for config, seed in runs])
+    table = table.astype({c: _DTYPES[c] for c in RUN_COLUMNS if _DTYPES[c] != "object"})
+    return table.assign(_run=np.arange(len(runs)))
+
+
+def _resume(runs: list[tuple], out_path: Path | None, resume: bool):
+    """The rows already in ``out`` for this sweep's runs, and the runs still to train."""
     done: list[pd.DataFrame] = []
-    finished: set[int] = set()
-    if out_path is not None and out_path.exists():
-        if resume:
-            previous = read_results(out_path)
-            keys = previous.loc[:, list(RUN_COLUMNS)].apply(_run_key, axis=1)
-            previous = previous[keys.isin(index).to_numpy()]
-            finished = {index[k] for k in keys if k in index}
-            done.append(previous)
-            # rewrite the file with only this sweep's runs, so it describes this sweep
-            out_path.unlink()
-            if not previous.empty:
-                _append(out_path, previous)
-        else:
-            out_path.unlink()
+    if out_path is None or not out_path.exists():
+        return done, list(range(len(runs)))
+    if not resume:
+        out_path.unlink()
+        return done, list(range(len(runs)))
+    previous = read_results(out_path).merge(_runs_frame(runs), on=list(RUN_COLUMNS))
+    finished = set(previous["_run"].unique().tolist())
+    out_path.unlink()  # rewritten with only this sweep's runs, so it describes this sweep
+    if not previous.empty:
+        _append(out_path, previous.drop(columns="_run"))
+        done.append(previous)
+    return done, [i for i in range(len(runs)) if i not in finished]
 
-    todo = [i for i in range(len(runs)) if i not in finished]
+
+def _group(runs: list[tuple], kinds: list[str], todo: list[int]) -> list[Task]:
+    """Runs an engine may train together, as tasks (cut to the engine's largest group)."""
     groups: dict[tuple, list[int]] = {}
     for i in todo:
-        config, _ = runs[i]
-        group = (
-            "fit" if use_fit[i] else "vectorized",
-            config["optimizer"],
-            config["batch_size"],
-            config["hidden_units"],
-            config["standardize"],
-            config["epochs"],
-            i if use_fit[i] else None,
-        )
-        groups.setdefault(group, []).append(i)
+        config = runs[i][0]
+        groups.setdefault((kinds[i], get_engine(kinds[i]).group_key(config)), []).append(i)
+    tasks = []
+    for (kind, _), ids in groups.items():
+        limit = get_engine(kind).max_members or len(ids)
+        for start in range(0, len(ids), limit):
+            part = ids[start : start + limit]
+            configs = tuple(runs[i][0] for i in part)
+            split = _config_split(configs[0])
+            rates = {}
+            if kind == "vectorized":  # once here, not in every worker (no Keras import there)
+                steps = math.ceil(len(split.y_train) / configs[0]["batch_size"])
+                rates = schedule_tables(configs, steps * configs[0]["epochs"])
+            tasks.append(
+                Task(kind, split, configs, tuple(runs[i][1] for i in part), tuple(part), rates)
+            )
+    return tasks
 
-    lr_tables: dict[tuple, np.ndarray] = {}
-    with _progress_bar(len(todo), progress) as bar:
-        for (
-            kind,
-            optimizer,
-            batch_size,
-            hidden,
-            standardize,
-            n_epochs,
-            _,
-        ), members in groups.items():
-            split = _split_for(standardize)
-            if kind == "fit":
-                (i,) = members
-                frame, _model = _fit_run(split, *runs[i])
-            else:
-                steps = math.ceil(split.X_train.shape[0] / batch_size)
-                table = []
-                for i in members:
-                    config = runs[i][0]
-                    lr_key = (config["schedule"], config["learning_rate"], steps * n_epochs)
-                    if lr_key not in lr_tables:
-                        lr_tables[lr_key] = learning_rates(*lr_key)
-                    table.append(lr_tables[lr_key])
-                result = train_group(
-                    split,
-                    optimizer=optimizer,
-                    batch_size=batch_size,
-                    epochs=n_epochs,
-                    hidden_units=hidden,
-                    seeds=[runs[i][1] for i in members],
-                    learning_rates=np.stack(table),
-                )
-                frame = group_frame(
-                    [runs[i][0] for i in members],
-                    [runs[i][1] for i in members],
-                    steps_per_epoch=result.steps_per_epoch,
-                    metrics=result.metrics,
-                    engine="vectorized",
-                )
-            if out_path is not None:
-                _append(out_path, frame)
-            done.append(frame)
-            bar.update(len(members))
 
-    frame = pd.concat(done, ignore_index=True) if done else None
-    frame = normalize_history(frame)
-    order = frame.loc[:, list(RUN_COLUMNS)].apply(_run_key, axis=1).map(index)
-    split_rank = frame["split"].map({"train": 0, "test": 1})
-    metric_rank = frame["metric"].map({"loss": 0, "accuracy": 1})
-    frame = frame.assign(_run=order.to_numpy(), _s=split_rank, _m=metric_rank)
+def _run_groups(tasks, executor, out_path, progress) -> list[pd.DataFrame]:
+    """Train the tasks; write each finished one to ``out`` at once; tag rows with ``_run``."""
+    done: list[pd.DataFrame] = []
+
+    def finished(task: Task, frame: pd.DataFrame) -> None:
+        if out_path is not None:
+            _append(out_path, frame)
+        done.append(frame.assign(_run=np.repeat(task.ids, len(frame) // len(task))))
+        bar.update(len(task))
+
+    with _progress_bar(sum(len(t) for t in tasks), progress) as bar:
+        run_tasks(tasks, executor, finished)
+    return done
+
+
+def _order_rows(frames: list[pd.DataFrame], n_runs: int) -> pd.DataFrame:
+    """One frame, ordered by run (grid order, then seed), epoch, split and metric."""
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame.assign(
+        _s=frame["split"].map({name: i for i, name in enumerate(SPLITS)}),
+        _m=frame["metric"].map({name: i for i, name in enumerate(METRICS)}),
+    )
     frame = frame.sort_values(["_run", "epoch", "_s", "_m"], kind="stable")
-    frame = normalize_history(frame.drop(columns=["_run", "_s", "_m"]))
-    if key is not None:
-        result_cache.store(key, frame)
-    return frame
+    # every part is normalised already (by group_frame or read_results): only reorder
+    return frame.loc[:, list(HISTORY_COLUMNS)].reset_index(drop=True)
