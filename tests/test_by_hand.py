@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 
 import banknote_gd
-from banknote_gd import _random
 from banknote_gd.by_hand import (
     LINE_COLUMNS,
     bce_from_logits,
+    contraction_factor,
     fit_line,
     least_squares,
+    line_hessian,
     line_loss,
     line_loss_surface,
     logistic_regression_sgd,
@@ -129,6 +130,69 @@ def test_decay_shrinks_the_learning_rate_and_the_steps(line):
     assert step_lengths.iloc[-1] < 0.01 * step_lengths.iloc[0]
 
 
+def test_line_hessian_is_the_curvature_of_the_loss(line):
+    x, y = line["x"].to_numpy(), line["y"].to_numpy()
+    hessian = line_hessian(x)
+    # second differences of the loss itself, independent of the formula
+    h = 1e-3
+    w, b = 0.7, -0.3
+    second = np.empty((2, 2))
+    for i, (dw_i, db_i) in enumerate([(h, 0.0), (0.0, h)]):
+        for j, (dw_j, db_j) in enumerate([(h, 0.0), (0.0, h)]):
+            second[i, j] = (
+                line_loss(x, y, w + dw_i + dw_j, b + db_i + db_j)
+                - line_loss(x, y, w + dw_i - dw_j, b + db_i - db_j)
+                - line_loss(x, y, w - dw_i + dw_j, b - db_i + db_j)
+                + line_loss(x, y, w - dw_i - dw_j, b - db_i - db_j)
+            ) / (4 * h * h)
+    np.testing.assert_allclose(hessian, second, rtol=1e-6)
+    # the gradient is H (θ - θ*), so one step of gradient descent is I - ηH
+    path = fit_line(x, y, learning_rate=0.1, steps=3, w0=w, b0=b)
+    w_star, b_star = least_squares(x, y)
+    offset = path[["w", "b"]].to_numpy() - [w_star, b_star]
+    np.testing.assert_allclose(offset[1], (np.eye(2) - 0.1 * hessian) @ offset[0], atol=1e-12)
+
+
+def test_contraction_factor_predicts_the_speed_of_gradient_descent(line):
+    x, y = line["x"].to_numpy(), line["y"].to_numpy()
+    eigenvalues = np.linalg.eigvalsh(line_hessian(x))
+    low, high = eigenvalues
+    kappa = high / low
+    rates = np.linspace(0.001, 2.5 / high, 2001)
+    rho = contraction_factor(rates, eigenvalues)
+    assert rho.shape == rates.shape
+    # the fastest constant rate is 2 / (λ_min + λ_max), with ρ = (κ - 1) / (κ + 1)
+    assert rates[np.argmin(rho)] == pytest.approx(2 / (low + high), rel=2e-3)
+    assert contraction_factor(2 / (low + high), eigenvalues) == pytest.approx(
+        (kappa - 1) / (kappa + 1)
+    )
+    assert contraction_factor(2 / high, eigenvalues) == pytest.approx(1.0)
+    assert contraction_factor(1 / high, eigenvalues) == pytest.approx(1 - 1 / kappa)
+    # measured: the distance to the minimum shrinks by exactly ρ per step in the long run,
+    # and never by less than the bound ρ^t
+    w_star, b_star = least_squares(x, y)
+    for rate in (0.05 / high, 1 / high, 2 / (low + high), 1.9 / high, 2.1 / high):
+        path = fit_line(x, y, learning_rate=rate, steps=60)
+        distance = np.hypot(path["w"] - w_star, path["b"] - b_star).to_numpy()
+        factor = contraction_factor(rate, eigenvalues)
+        assert (distance <= distance[0] * factor ** np.arange(61) * (1 + 1e-9)).all()
+        assert (distance[-1] / distance[-11]) ** 0.1 == pytest.approx(factor, rel=1e-3)
+
+
+def test_contraction_factor_errors():
+    assert isinstance(contraction_factor(0.1, [1.0, 2.0]), float)
+    with pytest.raises(ValueError, match=r"eigenvalues must all be > 0 .* got \[0.0, 1.0\]"):
+        contraction_factor(0.1, [0.0, 1.0])
+    with pytest.raises(ValueError, match=r"learning_rate must hold finite numbers >= 0, got -1"):
+        contraction_factor(-1, [1.0])
+    with pytest.raises(TypeError, match=r"learning_rate must be a number or an array"):
+        contraction_factor("fast", [1.0])
+    with pytest.raises(ValueError, match=r"eigenvalues must be one-dimensional"):
+        contraction_factor(0.1, [[1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"x must hold finite numbers"):
+        line_hessian([0.0, np.nan])
+
+
 def test_the_loss_surface_is_lowest_at_the_least_squares_line(line):
     w_star, b_star = np.polyfit(line["x"], line["y"], 1)
     W, B, L = line_loss_surface(
@@ -168,6 +232,17 @@ def test_plot_loss_surface_draws_the_surface_one_line_per_path_and_the_minimum(l
     assert -1 < w_low < 0 and 2.1 < w_high < 10
     diverging = lines[2].get_xydata()
     assert np.isfinite(diverging).all() and np.abs(diverging).max() < 100
+
+
+def test_plot_loss_surface_gives_four_paths_distinct_colour_blind_colours(line):
+    import seaborn as sns
+    from matplotlib.colors import to_rgb
+
+    ax = plot_loss_surface(line["x"], line["y"], _paths(line, rates=(0.02, 0.1, 0.25, 0.3)))
+    paths = [drawn for drawn in ax.get_lines() if not drawn.get_label().startswith("minimum")]
+    colours = [to_rgb(drawn.get_color()) for drawn in paths]
+    colorblind = sns.color_palette("colorblind", 10)
+    assert colours == [colorblind[i] for i in (0, 1, 2, 4)]  # vermilion (3) would sit by orange
 
 
 def test_plot_loss_surface_takes_ranges_an_axes_and_a_single_path(line):
@@ -250,7 +325,7 @@ def test_sigmoid_and_bce_are_stable_and_correct():
 
 
 def _keras_sgd(split, *, batch_size, epochs=3, learning_rate=0.1, seed=0):
-    order = _random.batch_order(seed, n_samples=len(split.X_train), epochs=epochs)
+    order = banknote_gd.batch_order(seed, n_samples=len(split.X_train), epochs=epochs)
     model = banknote_gd.build_model(optimizer="sgd", learning_rate=learning_rate, seed=seed)
     losses = []
     for e in range(epochs):
@@ -270,7 +345,7 @@ def _keras_sgd(split, *, batch_size, epochs=3, learning_rate=0.1, seed=0):
 @pytest.mark.parametrize("batch_size", [32, 16, 100])
 def test_logistic_regression_by_hand_matches_keras_sgd(split, batch_size):
     order, keras_kernel, keras_bias, keras_losses = _keras_sgd(split, batch_size=batch_size)
-    kernel, bias = _random.initial_weights(seed=0)
+    kernel, bias = banknote_gd.initial_weights(seed=0)
     result = logistic_regression_sgd(
         split.X_train,
         split.y_train,
@@ -296,7 +371,7 @@ def test_logistic_regression_by_hand_matches_keras_sgd(split, batch_size):
 def test_logistic_regression_with_decay_matches_keras_inverse_time_decay(split):
     import keras
 
-    order = _random.batch_order(0, n_samples=960, epochs=2)
+    order = banknote_gd.batch_order(0, n_samples=960, epochs=2)
     schedule = keras.optimizers.schedules.InverseTimeDecay(0.5, decay_steps=1, decay_rate=0.1)
     model = banknote_gd.build_model(optimizer="sgd", learning_rate=schedule, seed=0)
     for e in range(2):
@@ -308,7 +383,7 @@ def test_logistic_regression_with_decay_matches_keras_inverse_time_decay(split):
             shuffle=False,
             verbose=0,
         )
-    kernel, bias = _random.initial_weights(seed=0)
+    kernel, bias = banknote_gd.initial_weights(seed=0)
     result = logistic_regression_sgd(
         split.X_train,
         split.y_train,
@@ -329,12 +404,12 @@ def test_logistic_regression_with_decay_matches_keras_inverse_time_decay(split):
 
 
 def test_order_may_be_a_seed_or_none(split):
-    kernel, bias = _random.initial_weights(seed=0)
+    kernel, bias = banknote_gd.initial_weights(seed=0)
     common = {"weights": kernel, "bias": bias, "learning_rate": 0.1, "batch_size": 32}
     X, y = split.X_train, split.y_train
     by_seed = logistic_regression_sgd(X, y, epochs=2, order=5, **common)
     by_array = logistic_regression_sgd(
-        X, y, epochs=2, order=_random.batch_order(5, n_samples=960, epochs=2), **common
+        X, y, epochs=2, order=banknote_gd.batch_order(5, n_samples=960, epochs=2), **common
     )
     np.testing.assert_array_equal(by_seed.weights, by_array.weights)
     in_place = logistic_regression_sgd(X, y, epochs=1, order=None, **common)
@@ -360,7 +435,7 @@ def test_order_may_be_a_seed_or_none(split):
     ],
 )
 def test_logistic_regression_argument_errors(split, kwargs, error, match):
-    kernel, bias = _random.initial_weights(seed=0)
+    kernel, bias = banknote_gd.initial_weights(seed=0)
     arguments = {
         "weights": kernel,
         "bias": bias,
@@ -375,7 +450,7 @@ def test_logistic_regression_argument_errors(split, kwargs, error, match):
 
 
 def test_logistic_regression_data_errors(split):
-    kernel, bias = _random.initial_weights(seed=0)
+    kernel, bias = banknote_gd.initial_weights(seed=0)
     common = {"weights": kernel, "bias": bias, "learning_rate": 0.1, "batch_size": 8}
     with pytest.raises(ValueError, match=r"y must have one target per row of X, shape \(960,\)"):
         logistic_regression_sgd(split.X_train, split.y_train[:-1], epochs=1, order=0, **common)

@@ -21,7 +21,8 @@
 # - Where the banknote data come from and what its four features measure.
 # - How many notes are genuine and how many forged, and why that matters for accuracy.
 # - That some rows are exact repeats, and why that matters a little for a test set.
-# - Which feature separates the two classes best, from a pair plot and from numbers.
+# - Which feature separates the two classes best, from a pair plot, from numbers and from
+#   one threshold tested on notes it has not seen.
 # - How the course splits the rows into training and test rows, and standardises the
 #   features without peeking at the test rows.
 
@@ -177,7 +178,8 @@ Markdown(
 # distribution per class.
 
 # %%
-bgd.plot_pairs(frame)
+grid = bgd.plot_pairs(frame)
+
 # %% [markdown]
 # Look at the diagonal first. The two bumps of `variance` sit side by side with only a modest
 # overlap, those of `skewness` overlap more, and those of `entropy` lie almost on top of each
@@ -185,52 +187,7 @@ bgd.plot_pairs(frame)
 # clouds with a narrow seam between them, where a straight line drawn in the right place
 # would get most notes right. Finding such a line (or, with a hidden layer, a curve) is
 # exactly what the models of the next lessons do.
-#
-# ## One threshold per feature
-#
-# How far does a single feature go on its own? The simplest classifier is one threshold:
-# "genuine if `variance` is above $t$". A decision tree of depth one (a *decision stump*) finds
-# the best threshold for a feature. Here it is fitted and scored on all rows: a description
-# of the data, not yet a test of a model.
 
-# %%
-rows = []
-for feature in FEATURES:
-    stump = DecisionTreeClassifier(max_depth=1).fit(frame[[feature]], frame["class"])
-    rows.append(
-        {
-            "feature": feature,
-            "threshold": stump.tree_.threshold[0],
-            "accuracy": stump.score(frame[[feature]], frame["class"]),
-        }
-    )
-stumps = pd.DataFrame(rows).set_index("feature").sort_values("accuracy", ascending=False)
-stumps.round(3)
-
-# %% tags=["hide-input"]
-best_feature = stumps.index[0]
-assert best_feature == "variance" == gap.idxmax(), "variance should separate the classes best"
-assert stumps["accuracy"].min() > majority_share - 1e-9, "a stump is never below the majority"
-above = frame["variance"] > stumps.loc["variance", "threshold"]
-entropy_correct = round(stumps.loc["entropy", "accuracy"] * len(frame))
-entropy_gain = entropy_correct - counts[0]
-entropy_verdict = (
-    "no better than"
-    if entropy_gain == 0
-    else f"only {entropy_gain} note{'s' if entropy_gain > 1 else ''} more than"
-)
-Markdown(
-    f"**`variance` separates the classes best.** Notes with a `variance` above "
-    f"{stumps.loc['variance', 'threshold']:.2f} are mostly genuine "
-    f"({(frame.loc[above, 'class'] == 0).mean():.0%} of them), those below mostly forged "
-    f"({(frame.loc[~above, 'class'] == 1).mean():.0%}); this one threshold classifies "
-    f"**{stumps.loc['variance', 'accuracy']:.1%}** of the notes correctly. The best threshold "
-    f"on `skewness` reaches {stumps.loc['skewness', 'accuracy']:.1%}, on `kurtosis` "
-    f"{stumps.loc['kurtosis', 'accuracy']:.1%}, and on `entropy` "
-    f"{stumps.loc['entropy', 'accuracy']:.1%}, {entropy_verdict} the {counts[0]} correct "
-    f"answers of always saying *genuine*. No single feature is enough; the next lesson "
-    f"shows what all four together can do."
-)
 
 # %% [markdown]
 # ## The course's split: training and test rows
@@ -245,11 +202,19 @@ split = bgd.split_data(frame, test_size=TEST_SIZE, random_state=RANDOM_STATE)
 split
 
 # %% tags=["hide-input"]
+assert frame["class"].is_monotonic_increasing, "the file lists the genuine notes first"
+unshuffled_train, unshuffled_test = train_test_split(
+    frame.index, test_size=TEST_SIZE, shuffle=False
+)
+unshuffled_forged = frame.loc[unshuffled_test, "class"].mean()
 Markdown(
     f"**{len(split.y_train)} training rows** and **{len(split.y_test)} test rows** "
-    f"({len(split.y_test) / len(frame):.0%} of the data). The shuffle keeps the class shares "
-    f"close to those of the whole data: {1 - split.y_train.mean():.1%} of the training rows "
-    f"and {1 - split.y_test.mean():.1%} of the test rows are genuine, against "
+    f"({len(split.y_test) / len(frame):.0%} of the data). The shuffle matters here: the file "
+    f"lists all {counts[0]} genuine notes first and the {counts[1]} forged ones after them, "
+    f"so the last {len(unshuffled_test)} rows, taken without shuffling, would be "
+    f"{unshuffled_forged:.0%} forged notes. Shuffled, the class shares stay close to those of "
+    f"the whole data: {1 - split.y_train.mean():.1%} of the training rows and "
+    f"{1 - split.y_test.mean():.1%} of the test rows are genuine, against "
     f"{majority_share:.1%} overall."
 )
 
@@ -279,6 +244,68 @@ Markdown(
     f"could at most gain those {seen_in_training.sum()} notes by memorising rather than "
     f"generalising, a bound of {seen_in_training.mean():.1%} on how optimistic the test "
     f"accuracy can be."
+)
+
+# %% [markdown]
+# ## One threshold per feature
+#
+# How far does a single feature go on its own? The simplest classifier is one threshold:
+# "genuine if `variance` is above $t$". A decision tree of depth one (a *decision stump*) finds
+# the best threshold for a feature on the rows it is given. We fit one stump per feature on
+# the training rows and score it on the test rows, which it has not seen.
+
+# %%
+train_labels, test_labels = frame.loc[train_rows, "class"], frame.loc[test_rows, "class"]
+rows = []
+for feature in FEATURES:
+    stump = DecisionTreeClassifier(max_depth=1).fit(frame.loc[train_rows, [feature]], train_labels)
+    rows.append(
+        {
+            "feature": feature,
+            "threshold": stump.tree_.threshold[0],
+            "training accuracy": stump.score(frame.loc[train_rows, [feature]], train_labels),
+            "test accuracy": stump.score(frame.loc[test_rows, [feature]], test_labels),
+        }
+    )
+stumps = pd.DataFrame(rows).set_index("feature").sort_values("test accuracy", ascending=False)
+stumps.round(3)
+
+# %% tags=["hide-input"]
+n_test = len(test_rows)
+test_majority = (test_labels == 0).mean()
+# one standard error of an accuracy measured on n_test notes, at the majority share
+chance_se = np.sqrt(test_majority * (1 - test_majority) / n_test)
+margin = (stumps["test accuracy"] - test_majority) / chance_se
+stump_se = np.sqrt(stumps["test accuracy"] * (1 - stumps["test accuracy"]) / n_test)
+overfit = (stumps["training accuracy"] - stumps["test accuracy"]) / stump_se
+assert stumps.index[0] == "variance" == gap.idxmax(), "variance should separate the classes best"
+assert margin["variance"] > 3, "the variance threshold should carry over to the test rows"
+assert overfit.abs().max() < 2, "a stump should score alike on training and test rows"
+above = frame.loc[test_rows, "variance"] > stumps.loc["variance", "threshold"]
+entropy_gain = round((stumps.loc["entropy", "test accuracy"] - test_majority) * n_test)
+entropy_verdict = (
+    "exactly as good as"
+    if entropy_gain == 0
+    else f"{abs(entropy_gain)} note{'s' if abs(entropy_gain) > 1 else ''} "
+    + ("more than" if entropy_gain > 0 else "fewer than")
+)
+Markdown(
+    f"**`variance` separates the classes best.** Its threshold, learned on the training rows, "
+    f"is {stumps.loc['variance', 'threshold']:.2f}: test notes with a `variance` above it are "
+    f"mostly genuine ({(test_labels[above] == 0).mean():.0%} of them), those below mostly "
+    f"forged ({(test_labels[~above] == 1).mean():.0%}). This one threshold classifies "
+    f"**{stumps.loc['variance', 'test accuracy']:.1%}** of the test notes correctly, against "
+    f"{test_majority:.1%} for always saying *genuine*: {margin['variance']:.0f} standard "
+    f"errors better (an accuracy measured on {n_test} notes is uncertain by about "
+    f"{100 * chance_se:.1f} percentage points, one standard error). The best threshold on "
+    f"`skewness` reaches "
+    f"{stumps.loc['skewness', 'test accuracy']:.1%}, on `kurtosis` "
+    f"{stumps.loc['kurtosis', 'test accuracy']:.1%} ({margin['kurtosis']:.1f} standard errors "
+    f"above always saying *genuine*), and on `entropy` "
+    f"{stumps.loc['entropy', 'test accuracy']:.1%}, {entropy_verdict} always saying *genuine*. "
+    f"A stump learns a single number, so it cannot memorise: each one scores within "
+    f"{overfit.abs().max():.1f} standard errors of its training accuracy on the test rows. "
+    f"No single feature is enough; the next lesson shows what all four together can do."
 )
 
 # %% [markdown]
@@ -314,18 +341,29 @@ scales = pd.DataFrame(
 scales.round(3).replace(-0.0, 0.0)
 
 # %% tags=["hide-input"]
-assert np.allclose(scales["scaled training mean"], 0, atol=1e-5), "training means should be 0"
-assert np.allclose(scales["scaled training std"], 1, atol=1e-5), "training stds should be 1"
 test_offset = scales["scaled test mean"].abs().max()
 test_spread = (scales["scaled test std"] - 1).abs().max()
+# the mean of n_test rows drawn at random, minus the mean of the other rows, varies by this
+# many standard deviations (one standard error)
+offset_se = np.sqrt(1 / len(split.y_test) + 1 / len(split.y_train))
+unshuffled_scaler = StandardScaler().fit(frame.loc[unshuffled_train, FEATURES])
+unshuffled_offset = np.abs(
+    unshuffled_scaler.transform(frame.loc[unshuffled_test, FEATURES]).mean(axis=0)
+).max()
+assert test_offset < 2 * offset_se, "the test rows should look like a random draw"
 Markdown(
     f"Before scaling, the training standard deviations range from "
     f"{scales['raw training std'].min():.2f} (`{scales['raw training std'].idxmin()}`) to "
     f"{scales['raw training std'].max():.2f} (`{scales['raw training std'].idxmax()}`). After "
-    f"scaling, every feature of the training rows has mean 0 and standard deviation 1. The test "
-    f"rows come close but not exactly: their means are off by at most {test_offset:.3f} and "
-    f"their standard deviations by at most {test_spread:.3f}, which is what new notes look "
-    f"like to a scaler that has never seen them."
+    f"scaling, every feature of the training rows has mean 0 and standard deviation 1, by "
+    f"construction. The test rows come close but not exactly: their means are off by at most "
+    f"**{test_offset:.3f}** standard deviations and their standard deviations by at most "
+    f"{test_spread:.3f}. That is what new notes look like to a scaler that has never seen "
+    f"them: the mean of {len(split.y_test)} notes drawn at random differs from the mean of the "
+    f"other {len(split.y_train)} by about $\\sqrt{{1/{len(split.y_test)} + "
+    f"1/{len(split.y_train)}}}$ = **{offset_se:.3f}** standard deviations (one standard "
+    f"error). Split without shuffling, the test means would be off by up to "
+    f"{unshuffled_offset:.2f}, {unshuffled_offset / offset_se:.0f} standard errors."
 )
 
 # %% [markdown]
@@ -339,14 +377,11 @@ Markdown(
     f"- **{duplicated.sum()} rows** repeat an earlier row exactly; "
     f"{seen_in_training.sum()} test rows of the course's split have a copy among the training "
     f"rows.\n"
-    f"- `variance` separates the classes best: one threshold on it is right for "
-    f"{stumps.loc['variance', 'accuracy']:.1%} of the notes, on `entropy` it is "
-    f"{entropy_verdict} always saying *genuine* ({stumps.loc['entropy', 'accuracy']:.1%}).\n"
+    f"- `variance` separates the classes best: one threshold on it, learned on the training "
+    f"rows, is right for {stumps.loc['variance', 'test accuracy']:.1%} of the test notes; one "
+    f"on `entropy` is {entropy_verdict} always saying *genuine* "
+    f"({stumps.loc['entropy', 'test accuracy']:.1%}).\n"
     f"- The course trains on **{len(split.y_train)} rows** and tests on "
     f"**{len(split.y_test)}**, with the features standardised by the training rows' mean and "
     f"standard deviation."
 )
-
-# %% [markdown]
-# Next: how well can standard models do on these four numbers, before any gradient descent of
-# our own? [Lesson 2: Baselines](02_baselines.py)

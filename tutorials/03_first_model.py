@@ -24,19 +24,25 @@
 # - how to train it with Keras's stochastic gradient descent (SGD) through `bgd.train`, and
 #   read the history it returns as a tidy frame and a figure;
 # - why the training loss Keras reports for an epoch is *higher* than the loss of the model at
-#   the end of that epoch.
+#   the end of that epoch;
+# - how much one run's test accuracy depends on its seed, and where the original course's
+#   single run lies among many.
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from IPython.display import Markdown
+from matplotlib.ticker import PercentFormatter
 
 import banknote_gd as bgd
 
 SEED = 0  # initial weights and order of the mini-batches
+SEEDS = 30  # seeds of the sweep that places this run among others
 EPOCHS = 10
 LARGER_LEARNING_RATE = 0.1
+COURSE_SGD_ACCURACY = 0.579  # the original course's test accuracy, default SGD, 10 epochs
 
 # %% [markdown]
 # ## The data
@@ -186,132 +192,112 @@ Markdown(
 )
 
 # %% [markdown]
-# The frame has one row per epoch, split (`train` or `test`) and metric (`loss` or
-# `accuracy`), with the configuration in the first columns:
+# The frame has one row per epoch, split and metric (`loss` or `accuracy`), with the
+# configuration in the first columns. There are three splits:
+#
+# - `train`: the model at the end of the epoch, evaluated on all the training rows;
+# - `train_running`: what Keras's own history calls `loss`, a running mean over the epoch
+#   (the next section explains the difference);
+# - `test`: the model at the end of the epoch, evaluated on the test rows.
 
 # %%
-history.head(4)
+history.head(6)
 
 # %% [markdown]
-# A pivot puts the four measurements of each epoch on one line:
+# A pivot puts the measurements of each epoch on one line:
 
 # %%
 table = history.pivot_table(index="epoch", columns=["split", "metric"], values="value")
 table.round(3)
 
 # %% [markdown]
-# `bgd.plot_history` draws the two metrics over the epochs; its title ends with the final
-# test accuracy.
+# `bgd.plot_history` draws the two metrics over the epochs, one line per split; its title
+# ends with the final test accuracy.
 
 # %%
 grid = bgd.plot_history(history, title="Logistic regression, SGD with Keras's defaults")
 
-# %%
+# %% tags=["hide-input"]
 train_loss = table[("train", "loss")]
+running_loss = table[("train_running", "loss")]
+test_loss = table[("test", "loss")]
 test_accuracy = table[("test", "accuracy")]
+final_model_loss = model.evaluate(split.X_train, split.y_train, verbose=0, return_dict=True)
+assert abs(final_model_loss["loss"] - train_loss.loc[EPOCHS]) < 1e-5, "train = final weights"
 assert train_loss.is_monotonic_decreasing, "the training loss falls every epoch"
 assert train_loss.diff().iloc[-1] < -0.01, "and it is still falling in the last epoch"
+assert (running_loss > train_loss).all(), "the running mean lies above the end-of-epoch loss"
 first_epochs = table.loc[1:5]
-assert (first_epochs[("train", "loss")] > first_epochs[("test", "loss")]).all(), (
-    "in the first epochs the training loss lies above the test loss"
+assert (first_epochs[("train_running", "loss")] > first_epochs[("test", "loss")]).all(), (
+    "in the first epochs the running mean lies above the test loss"
 )
-
-# %% tags=["hide-input"]
 Markdown(
-    f"The training loss falls every epoch, from **{train_loss.iloc[0]:.3f}** to "
-    f"**{train_loss.iloc[-1]:.3f}**, and the test accuracy rises from "
+    f"The training loss falls every epoch, from **{train_loss.iloc[0]:.3f}** after the first "
+    f"to **{train_loss.iloc[-1]:.3f}** after the last (the same number `model.evaluate` gives "
+    f"for the trained model), and the test accuracy rises from "
     f"**{100 * test_accuracy.iloc[0]:.1f} %** to **{100 * test_accuracy.iloc[-1]:.1f} %**. "
     "The curves are still going down at the last epoch: with this small learning rate, "
-    f"{EPOCHS} epochs are not enough to finish training."
+    f"{EPOCHS} epochs are not enough to finish training. Note the `train_running` line: it "
+    "lies above the `train` line in every epoch, and in the first epochs even above the "
+    "test loss, although the model is fitted to the training rows."
 )
 
 # %% [markdown]
 # ## What is the "loss" of an epoch?
 #
-# In the first epochs of the figure the training loss lies *above* the test loss, although
-# the model is fitted to the training rows. The reason is the way Keras measures the training
-# loss.
-#
-# During an epoch, Keras computes the loss of each mini-batch *before* the update that batch
-# triggers (the forward pass that gives the loss also gives the gradient) and reports for the
-# epoch the mean over its batches. With $\theta_{k-1}$ the parameters before batch $k$ and
-# $m_k$ its size ($n$ rows in $K$ batches),
+# Why does Keras's own training loss (`train_running`) lie above the loss of the model on the
+# same rows (`train`)? During an epoch, Keras computes the loss of each mini-batch *before*
+# the update that batch triggers (the forward pass that gives the loss also gives the
+# gradient) and reports for the epoch the mean over its batches. With $\theta_{k-1}$ the
+# parameters before batch $k$ and $m_k$ its size ($n$ rows in $K$ batches),
 #
 # $$\text{loss}_{\text{epoch}} = \frac{1}{n} \sum_{k=1}^{K} m_k \,
 # L_{B_k}(\theta_{k-1}).$$
 #
 # It is the mean loss of $K$ *different* models, the ones the parameters went through during
-# the epoch, each on its own batch. The test loss, in contrast, is measured once, on the
-# model at the end of the epoch. While the loss is falling, the models early in the epoch are
-# worse than the final one, so the reported training loss is higher than the loss of the
-# model at the end of the epoch.
-#
-# We can measure the loss of the model itself with `model.evaluate` on all the training
-# rows: on the untrained model (`initial` above), on the trained one, and on models trained
-# for one epoch and for one epoch less than the full run. The same seed gives the same
-# initial weights and the same batch order, so these shorter runs stop exactly where the full
-# run was at the end of its first and its next-to-last epoch.
-
+# the epoch, each on its own batch. The `train` and `test` losses, in contrast, are measured
+# once, on the model at the end of the epoch. While the loss is falling, the models early in
+# the epoch are worse than the final one, so the running mean is higher than the loss of the
+# model at the end of the epoch, and lower than the loss at its start (the end of the
+# previous epoch; for the first epoch, the untrained model's loss `initial` above).
 
 # %%
-def training_loss(trained_model):
-    """Binary cross-entropy of a model on all the training rows."""
-    return trained_model.evaluate(split.X_train, split.y_train, verbose=0, return_dict=True)["loss"]
-
-
-def training_loss_after(epochs, learning_rate=None):
-    """Loss on the training rows after `epochs` epochs of the run above (same seed)."""
-    _, trained = bgd.train(
-        optimizer="sgd", learning_rate=learning_rate, epochs=epochs, seed=SEED, return_model=True
-    )
-    return training_loss(trained)
-
-
-end_of_last = training_loss(model)
+start_of_epoch = train_loss.shift(1, fill_value=initial["loss"])
 comparison = pd.DataFrame(
     {
-        "loss at the start of the epoch": [initial["loss"], training_loss_after(EPOCHS - 1)],
-        "history (mean over batches)": [train_loss.loc[1], train_loss.loc[EPOCHS]],
-        "loss at the end of the epoch": [training_loss_after(1), end_of_last],
-    },
-    index=pd.Index([1, EPOCHS], name="epoch"),
+        "loss at the start of the epoch": start_of_epoch,
+        "running mean (Keras's history)": running_loss,
+        "loss at the end of the epoch": train_loss,
+    }
 )
-comparison["history minus end"] = (
-    comparison["history (mean over batches)"] - comparison["loss at the end of the epoch"]
+comparison["running minus end"] = (
+    comparison["running mean (Keras's history)"] - comparison["loss at the end of the epoch"]
 )
 comparison.round(4)
 
-# %%
-for epoch in comparison.index:
-    row = comparison.loc[epoch]
-    assert (
-        row["loss at the start of the epoch"]
-        > row["history (mean over batches)"]
-        > row["loss at the end of the epoch"]
-    ), "the history lies between the losses at the start and at the end of the epoch"
-gap = comparison["history minus end"]
-assert gap.loc[1] > 5 * gap.loc[EPOCHS], "the gap is much larger in the first epoch"
-change = comparison["loss at the start of the epoch"] - comparison["loss at the end of the epoch"]
-assert change.loc[EPOCHS] < change.loc[1] / 5, "the model changes much less in the last epoch"
-
 # %% tags=["hide-input"]
+inside = (comparison["loss at the start of the epoch"] > running_loss) & (running_loss > train_loss)
+assert inside.all(), "the running mean lies between the losses at the start and end of the epoch"
+gap = comparison["running minus end"]
+assert gap.loc[1] > 5 * gap.loc[EPOCHS], "the gap is much larger in the first epoch"
+change = start_of_epoch - train_loss
+assert change.loc[EPOCHS] < change.loc[1] / 5, "the model changes much less in the last epoch"
 Markdown(
     f"In the first epoch the loss of the model falls from "
     f"**{comparison.loc[1, 'loss at the start of the epoch']:.3f}** to "
     f"**{comparison.loc[1, 'loss at the end of the epoch']:.3f}**, and Keras reports the mean "
-    f"along the way, **{comparison.loc[1, 'history (mean over batches)']:.3f}**"
-    f": **{gap.loc[1]:.3f}** above the end-of-epoch loss. In epoch {EPOCHS} the model changes "
-    f"less within the epoch and the gap shrinks to **{gap.loc[EPOCHS]:.4f}**: the history says "
-    f"**{train_loss.loc[EPOCHS]:.4f}**, `model.evaluate` on the trained model "
-    f"**{end_of_last:.4f}**."
+    f"along the way, **{running_loss.loc[1]:.3f}**: **{gap.loc[1]:.3f}** above the "
+    f"end-of-epoch loss. In epoch {EPOCHS} the model changes less within the epoch and the gap "
+    f"shrinks to **{gap.loc[EPOCHS]:.4f}**. In every one of the {EPOCHS} epochs the running "
+    "mean lies between the loss at the start and the loss at the end of the epoch."
 )
 
 # %% [markdown]
 # So the history's training loss lags behind the model: it is highest relative to the true
-# end-of-epoch loss early in training, when each epoch improves the model the most, and the
-# lag vanishes as training settles. Keep this in mind when you compare training and test
-# curves; it is also why the two are compared at the end of training, not in the first
-# epochs. (The training accuracy in the history is a running mean in the same way.)
+# end-of-epoch loss early in training, when each epoch improves the model the most. How much
+# it lags also depends on the batch size and the learning rate, so two settings should not be
+# compared on it. The later lessons compare settings on the `train` split, the loss of the
+# model itself. (The running accuracy lags in the same way.)
 
 # %% [markdown]
 # ## A larger learning rate
@@ -321,50 +307,154 @@ Markdown(
 # with a learning rate of `LARGER_LEARNING_RATE` instead of Keras's default.
 
 # %%
-larger, larger_model = bgd.train(
-    optimizer="sgd",
-    learning_rate=LARGER_LEARNING_RATE,
-    epochs=EPOCHS,
-    seed=SEED,
-    return_model=True,
-)
+larger = bgd.train(optimizer="sgd", learning_rate=LARGER_LEARNING_RATE, epochs=EPOCHS, seed=SEED)
 larger_title = f"Logistic regression, SGD, learning rate {LARGER_LEARNING_RATE}"
 grid = bgd.plot_history(larger, title=larger_title)
 
-# %%
+# %% tags=["hide-input"]
 larger_table = larger.pivot_table(index="epoch", columns=["split", "metric"], values="value")
-larger_end = training_loss(larger_model)
 larger_loss = larger_table[("train", "loss")]
+larger_running = larger_table[("train_running", "loss")]
 larger_accuracy = larger_table[("test", "accuracy")]
-assert larger_end < end_of_last, "the larger rate ends with a lower training loss"
+larger_gap = larger_running - larger_loss
+assert larger_loss.iloc[-1] < train_loss.iloc[-1], "the larger rate ends with a lower loss"
 assert larger_accuracy.iloc[-1] > test_accuracy.iloc[-1], "and a higher test accuracy"
-assert larger_loss.iloc[-1] > larger_end, "the history still lags behind the model"
-larger_first_end = training_loss_after(1, learning_rate=LARGER_LEARNING_RATE)
-larger_gap = larger_loss.loc[1] - larger_first_end
-assert larger_gap > gap.loc[1], "a larger step changes the model more within the first epoch"
+assert larger_gap.loc[1] > gap.loc[1], "a larger step changes the model more in the first epoch"
 larger_first_test = larger_table.loc[1, ("test", "loss")]
-assert abs(larger_first_end - larger_first_test) < larger_gap / 4, (
+assert abs(larger_loss.loc[1] - larger_first_test) < larger_gap.loc[1] / 4, (
     "measured at the end of the epoch, training and test loss are close"
 )
-
-# %% tags=["hide-input"]
 Markdown(
     f"With a learning rate of {LARGER_LEARNING_RATE} the training loss at the end of "
-    f"training is **{larger_end:.3f}** instead of **{end_of_last:.3f}**, and the "
-    f"final test accuracy **{100 * larger_accuracy.iloc[-1]:.1f} %** instead of "
-    f"**{100 * test_accuracy.iloc[-1]:.1f} %**. The history's last training loss, "
-    f"**{larger_loss.iloc[-1]:.4f}**, again lies above the end-of-training loss. In the "
-    f"first epoch the model now improves so much that the history's **{larger_loss.loc[1]:.3f}**"
-    f" is **{larger_gap:.3f}** above the loss at the end of that epoch, "
-    f"**{larger_first_end:.3f}**, close to the test loss of **{larger_first_test:.3f}**: that "
-    "is the wide gap between training and test loss at epoch 1 in the figure."
+    f"training is **{larger_loss.iloc[-1]:.3f}** instead of **{train_loss.iloc[-1]:.3f}**, "
+    f"and the final test accuracy **{100 * larger_accuracy.iloc[-1]:.1f} %** instead of "
+    f"**{100 * test_accuracy.iloc[-1]:.1f} %**. In the first epoch the model now improves so "
+    f"much that the running mean, **{larger_running.loc[1]:.3f}**, is **{larger_gap.loc[1]:.3f}**"
+    f" above the loss at the end of that epoch, **{larger_loss.loc[1]:.3f}**, which is close "
+    f"to the test loss of **{larger_first_test:.3f}**: the wide gap between the running "
+    "training loss and the test loss at epoch 1 in the figure is the lag, not the model."
 )
 
 # %% [markdown]
-# Is a larger learning rate always better, then? Not at all: too large a step overshoots the
-# minimum and can make the loss explode. Lesson 4 shows why on a problem small enough to draw,
+# Is a larger learning rate always better, then? Not at all: a step that is too large jumps
+# past the minimum to a point higher up on the other side, and the loss can grow without
+# bound. Lesson 4 shows why on a problem small enough to draw,
 # and lesson 5 measures it on the banknotes, over many seeds.
 #
+# ## One run among many
+#
+# Every number so far comes from one run, with `SEED = 0`: one draw of the initial weights and
+# one order of the mini-batches. The original course reports its own single run of the same
+# setting, SGD with Keras's defaults for 10 epochs, at a test accuracy of
+# `COURSE_SGD_ACCURACY`. Which of the two runs is typical? `bgd.sweep` trains the same
+# setting for `SEEDS` seeds at once (seed 0 is the run above), at both learning rates.
+
+# %%
+runs = bgd.sweep(
+    {"learning_rate": [learning_rate, LARGER_LEARNING_RATE]},
+    seeds=SEEDS,
+    epochs=EPOCHS,
+    optimizer="sgd",
+    batch_size=batch_size,
+)
+final_accuracy = bgd.final_values(runs, split="test", metric="accuracy")
+best = bgd.optimum(split)  # the weights of minimal training loss, for comparison
+spread = final_accuracy.groupby("learning_rate")["value"].describe()[["mean", "min", "50%", "max"]]
+spread.rename(columns={"50%": "median"}).round(3)
+
+# %%
+with sns.axes_style("whitegrid"):
+    figure, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
+    sns.stripplot(
+        data=final_accuracy.assign(rate=final_accuracy["learning_rate"].map("η = {:g}".format)),
+        x="value",
+        y="rate",
+        hue="rate",
+        palette="colorblind",
+        jitter=0.15,
+        size=6,
+        alpha=0.8,
+        legend=False,
+        ax=ax,
+    )
+    seed_zero = final_accuracy[final_accuracy["seed"] == SEED]
+    ax.scatter(
+        seed_zero["value"],
+        [0, 1],
+        marker="D",
+        s=90,
+        facecolors="none",
+        edgecolors="black",
+        linewidths=1.5,
+        zorder=3,
+        label=f"seed {SEED}, the run of this lesson",
+    )
+    ax.axvline(
+        COURSE_SGD_ACCURACY,
+        color="black",
+        linestyle="--",
+        label=f"the original course's single run, η = 0.01 ({COURSE_SGD_ACCURACY:.1%})",
+    )
+    ax.axvline(
+        best.test_accuracy,
+        color="black",
+        linestyle=":",
+        label=f"the weights of minimal training loss ({best.test_accuracy:.1%})",
+    )
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    ax.set(
+        xlabel=f"test accuracy after {EPOCHS} epochs",
+        ylabel="learning rate",
+        title=f"SGD with batches of {batch_size}: {SEEDS} seeds per learning rate, one dot per run",
+    )
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+
+# %% tags=["hide-input"]
+small = final_accuracy[final_accuracy["learning_rate"] == learning_rate].set_index("seed")["value"]
+large = final_accuracy[final_accuracy["learning_rate"] == LARGER_LEARNING_RATE]["value"]
+n_test = len(split.y_test)
+assert abs(small.loc[SEED] - test_accuracy.loc[EPOCHS]) < 1.5 / n_test, (
+    "the sweep's seed 0 is the run of this lesson"
+)
+assert small.max() - small.min() > 3 * (large.max() - large.min()), (
+    "the seeds spread much more at the small learning rate"
+)
+at_or_below = int((small <= COURSE_SGD_ACCURACY).sum())
+
+
+def percent(value):
+    """An accuracy as the lesson writes it."""
+    return f"{100 * value:.1f} %"
+
+
+seed_rank = int((small < small.loc[SEED]).sum())
+side = "above" if small.loc[SEED] > small.median() else "at or below"
+course_inside = small.min() <= COURSE_SGD_ACCURACY <= small.max()
+ends = f"{at_or_below} of our {SEEDS} seeds {'ends' if at_or_below == 1 else 'end'} at or below it"
+if at_or_below == 0:
+    verdict = (
+        f"lies below every one of our {SEEDS} seeds (the lowest is {percent(small.min())}); "
+        "its run drew its weights and batches differently from ours"
+    )
+elif at_or_below <= SEEDS // 10:
+    verdict = f"lies near the bottom: {ends}, an unlucky draw but a possible one"
+else:
+    verdict = f"is not unusual: {ends}"
+Markdown(
+    f"At Keras's default rate the test accuracy after {EPOCHS} epochs depends strongly on the "
+    f"seed: it ranges from **{percent(small.min())}** to **{percent(small.max())}** over "
+    f"{SEEDS} seeds (median {percent(small.median())}). Our seed {SEED}, at "
+    f"{percent(small.loc[SEED])}, is better than {seed_rank} of the {SEEDS} seeds, {side} the "
+    f"median. The original course's single run, at **{percent(COURSE_SGD_ACCURACY)}**, "
+    f"{verdict}. Neither single run describes the setting; the spread does. At "
+    f"{LARGER_LEARNING_RATE} every seed ends between **{percent(large.min())}** and "
+    f"**{percent(large.max())}**, closer to the {percent(best.test_accuracy)} of the weights "
+    f"that minimise the training loss: the wide spread at {learning_rate:g} is a symptom of "
+    "unfinished training, where each run is still wherever its random start put it. This is "
+    "why the lessons from lesson 5 on train every setting over many seeds."
+)
+
+# %% [markdown]
 # ## Conclusion
 
 # %% tags=["hide-input"]
@@ -373,17 +463,16 @@ Markdown(
     f'activation="sigmoid")`: **{model.count_params()}** parameters for **{n_features}** '
     "features.\n"
     f"- Trained with SGD at Keras's default learning rate of {learning_rate:.2g}, batches of "
-    f"{batch_size} and {EPOCHS} epochs, it reaches a test accuracy of "
-    f"**{100 * test_accuracy.iloc[-1]:.1f} %**, with the loss still falling; a learning rate "
-    f"of {LARGER_LEARNING_RATE} reaches **{100 * larger_accuracy.iloc[-1]:.1f} %**.\n"
+    f"{batch_size} and {EPOCHS} epochs, seed {SEED} reaches a test accuracy of "
+    f"**{100 * test_accuracy.iloc[-1]:.1f} %**, with the loss still falling; over {SEEDS} "
+    f"seeds the same setting ends anywhere from {percent(small.min())} to "
+    f"{percent(small.max())}, and the original course's {percent(COURSE_SGD_ACCURACY)} "
+    f"{'lies inside that range' if course_inside else 'lies outside it'}. A learning rate of "
+    f"{LARGER_LEARNING_RATE} reaches "
+    f"**{100 * larger_accuracy.iloc[-1]:.1f} %** (seed {SEED}; {percent(large.min())} to "
+    f"{percent(large.max())} over the seeds).\n"
     "- The training loss Keras reports for an epoch is the mean of the batch losses, each "
     "measured before its update. It runs above the loss of the model at the end of the "
     f"epoch, by **{gap.loc[1]:.3f}** in the first epoch and **{gap.loc[EPOCHS]:.4f}** in the "
-    "last."
+    "last; settings are compared on the loss of the model itself."
 )
-
-# %% [markdown]
-# Next, we open the black box: the update rule of gradient descent, written out in a few
-# lines of NumPy, reproduces what Keras just did.
-#
-# [Lesson 4: Gradient descent by hand](04_gradient_descent_by_hand.py)

@@ -13,16 +13,19 @@
 # %% [markdown]
 # # Batch size
 #
-# **How many banknotes should each update see? The course's batch-size sweep, measured per
-# epoch and per update, with many seeds.**
+# **How many banknotes should each update see? Batch sizes from one note to all of them,
+# each at its own tuned learning rate, measured against the best possible loss.**
 #
 # **What you will learn**
 #
-# - how the batch size changes the number of updates per epoch, and why that alone makes
-#   small batches look faster when you count epochs;
-# - how the batch sizes compare at an equal number of updates;
-# - how far the usual advice "use batch sizes of 16 to 32" holds on this data, and how the
-#   best learning rate grows with the batch size.
+# - why small batches look faster when you count epochs, and why, at a small learning rate,
+#   the batch size hardly matters when you count updates;
+# - that a small batch is "too noisy" only at a rate too large for it, and how the best
+#   learning rate grows with the batch size;
+# - how batch sizes from 1 to the full training set compare when each gets its own tuned
+#   rate, chosen on validation rows and reported on fresh seeds;
+# - why the answer depends on the size of the data set, and why the first epochs are a
+#   poor judge.
 #
 # The model is again the logistic regression of the earlier lessons, trained with plain
 # SGD on standardised features. One update averages the gradient over a mini-batch $B$ of
@@ -30,323 +33,542 @@
 #
 # $$w \leftarrow w - \eta \, \frac{1}{|B|} \sum_{i \in B} \nabla L_i(w).$$
 #
-# A larger batch gives a less noisy gradient, but an epoch (one pass over the training
-# rows) holds fewer of them.
+# As in [lesson 5](05_learning_rate.py), every run trains on the training rows minus a
+# validation part (`VALIDATION_SIZE`), settings are compared on the loss of the weights at
+# the end of an epoch (split `train`) and chosen on the validation rows with seeds 0 to
+# `SEEDS` − 1, and the chosen settings are reported on fresh seeds.
 
 # %%
-import math
-
+import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
 from IPython.display import Markdown
 
 import banknote_gd as bgd
 
-BATCH_SIZES = [16, 32, 64, 128]  # the course's sweep
-LEARNING_RATE = 0.01  # the course's (Keras') default SGD learning rate
+COURSE_BATCH_SIZES = [16, 32, 64, 128]  # the sweep of the original course
+DEFAULT_RATE = 0.01  # Keras's default SGD learning rate, the course's
+RATES = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]  # to tune with
 EPOCHS = 10
-SEEDS = 20  # seeds 0 to 19: initial weights and batch order
-GRID_RATES = [0.01, 1, 5, 10, 20, 30, 100]  # for the batch size x rate grid
+VALIDATION_SIZE = 0.2  # a fifth of the training rows, never trained on, to choose on
+SEEDS = 10  # seeds 0 to 9 choose ...
+REPORT_SEEDS = list(range(SEEDS, 2 * SEEDS))  # ... fresh seeds 10 to 19 report
 
-
-def mean_sd(values: pd.Series) -> str:
-    """'mean ± sd' of the values, to three decimals."""
-    return f"{values.mean():.3f} ± {values.std():.3f}"
-
-
-def accuracy_range(accuracies: pd.Series) -> str:
-    """'a % to b %' for a series of accuracies, or 'a %' if they round the same."""
-    low, high = f"{100 * accuracies.min():.1f} %", f"{100 * accuracies.max():.1f} %"
-    return low if low == high else f"{low} to {high}"
-
-
-def final_values(frame: pd.DataFrame, split: str, metric: str, at: str = "epoch") -> pd.DataFrame:
-    """One row per seed, one column per batch size: the value at the last epoch (or step)."""
-    last = frame[(frame["split"] == split) & (frame["metric"] == metric)]
-    last = last[last[at] == last.groupby("batch_size")[at].transform("max")]
-    return last.pivot_table(index="seed", columns="batch_size", values="value")
-
+training_split = bgd.split_data(validation_size=VALIDATION_SIZE)
+N_TRAIN = len(training_split.X_train)
+BATCH_SIZES = [1, 4, 16, 64, 256, N_TRAIN]  # one note per update ... all of them (full batch)
+L_STAR = bgd.optimum(training_split).loss  # the lowest training loss (lesson 5)
 
 # %% [markdown]
-# ## The course's sweep, with many seeds
+# ## The course's sweep, re-run with many seeds
 #
-# The original course trained each batch size once and suggested re-running it a second time
-# to see whether the picture holds. Here every batch size is trained with `SEEDS` seeds
-# (each seed fixes the initial weights and the order of the rows, the same for every batch
-# size).
+# The original course trained each of the batch sizes 16, 32, 64 and 128 once, at Keras's
+# default learning rate of 0.01, and suggested re-running the sweep to see whether the
+# picture holds. Here it is, re-run with `SEEDS` seeds (each seed fixes the initial weights
+# and the order of the rows, the same for every batch size), with the loss of the weights at
+# the end of each epoch and $L^*$ as a dotted line:
 
 # %%
 course = bgd.sweep(
-    {"batch_size": BATCH_SIZES},
+    {"batch_size": COURSE_BATCH_SIZES},
     seeds=SEEDS,
     epochs=EPOCHS,
     optimizer="sgd",
-    learning_rate=LEARNING_RATE,
-    standardize=True,
+    learning_rate=DEFAULT_RATE,
+    validation_size=VALIDATION_SIZE,
 )
-grid = bgd.plot_sweep(course, hue="batch_size", split="train")
+
+
+def mark_optimum(grid) -> None:
+    """Draw L* on the loss panel of a plot_sweep figure."""
+    ax = grid.axes_dict["loss"]
+    ax.axhline(L_STAR, color="0.2", linestyle=":", linewidth=1.5)
+    ax.annotate("L*", (1, L_STAR), xycoords=("axes fraction", "data"), ha="right", va="bottom")
+    ax.set_ylim(bottom=0.8 * L_STAR)
+
+
+grid = bgd.plot_sweep(course, hue="batch_size", split="train", log_y=True)
+mark_optimum(grid)
+
+# %% [markdown]
+# [Explore this](explorer.md#optimizer=sgd&learning_rate=0.01&batch_size=16&view=curves)
 
 # %%
-course_loss = final_values(course, "train", "loss")
-course_accuracy = final_values(course, "test", "accuracy")
-summary = pd.DataFrame(
-    {
-        "final training loss": course_loss.agg(mean_sd),
-        "final test accuracy": course_accuracy.agg(mean_sd),
-    }
-)
-summary.index.name = "batch size"
-summary
+course_final = bgd.final_values(course, split="train", metric="loss")
+per_epoch = course_final.groupby("batch_size")["value"].mean() - L_STAR
+updates_per_epoch = course[course["epoch"] == 1].groupby("batch_size")["step"].max()
+pd.DataFrame(
+    {"updates per epoch": updates_per_epoch, f"excess loss after {EPOCHS} epochs": per_epoch}
+).round(4)
 
-# %%
-assert course_loss.mean().is_monotonic_increasing, "per epoch, larger batches should end higher"
-assert course_loss.apply(lambda run: run.is_monotonic_increasing, axis=1).all(), (
-    "every seed should order the batch sizes the same way"
-)
-assert course_accuracy.mean().is_monotonic_decreasing, "and less accurate"
+# %% tags=["remove-input"]
+assert per_epoch.is_monotonic_increasing, "per epoch, a larger batch ends further from L*"
+assert per_epoch.iloc[-1] > 1.5 * per_epoch.iloc[0], "by a wide margin"
 
 # %% tags=["hide-input"]
-small, large = BATCH_SIZES[0], BATCH_SIZES[-1]
+small, large = COURSE_BATCH_SIZES[0], COURSE_BATCH_SIZES[-1]
 Markdown(
-    f"Counted in epochs, the picture is clear: after {EPOCHS} epochs batches of {small} reach "
-    f"a training loss of **{course_loss[small].mean():.3f}** and a test accuracy of "
-    f"**{100 * course_accuracy[small].mean():.1f} %**; batches of {large} are still at "
-    f"**{course_loss[large].mean():.3f}** and **{100 * course_accuracy[large].mean():.1f} %**. "
-    "Every seed puts the batch sizes in this order, but the seeds disagree on the numbers: "
-    f"the test accuracy of a single run with batches of {large} lies between "
-    f"{100 * course_accuracy[large].min():.1f} % and "
-    f"{100 * course_accuracy[large].max():.1f} %. A second run would not have settled much."
+    f"Counted in epochs, small batches win: after {EPOCHS} epochs, batches of {small} end "
+    f"**{per_epoch[small]:.3f}** above $L^*$, batches of {large} "
+    f"**{per_epoch[large]:.3f}**. But an epoch of batches of {small} is "
+    f"{updates_per_epoch[small]} updates, an epoch of batches of {large} only "
+    f"{updates_per_epoch[large]} (the frame's `step` column counts them)."
 )
 
 # %% [markdown]
-# ## Updates per epoch
+# ## The same runs, counted in updates
 #
-# An epoch visits each of the training rows once, `batch_size` rows per update, so it
-# takes $\lceil n / |B| \rceil$ updates; when $|B|$ does not divide $n$, the last batch of the
-# epoch is smaller. The frame records the number of updates taken so far in its `step`
-# column; the table computes it and checks it against the frame.
+# Plot the same runs against the number of updates (`x="step"`):
 
 # %%
-n_train = len(bgd.split_data().X_train)
-updates = pd.DataFrame(
-    {
-        "rows / batch size": [n_train / size for size in BATCH_SIZES],
-        "updates per epoch": [math.ceil(n_train / size) for size in BATCH_SIZES],
-    },
-    index=pd.Index(BATCH_SIZES, name="batch size"),
-)
-in_run = f"updates in {EPOCHS} epochs"
-updates[in_run] = EPOCHS * updates["updates per epoch"]
-recorded = course[course["epoch"] == EPOCHS].groupby("batch_size")["step"].max()
-assert (recorded == updates[in_run]).all(), "the frame should agree"
-updates
-
-# %% tags=["hide-input"]
-ratio = updates.loc[small, "updates per epoch"] / updates.loc[large, "updates per epoch"]
-Markdown(
-    f"With {n_train} training rows, batches of {small} make "
-    f"**{updates.loc[small, 'updates per epoch']}** updates per epoch, batches of {large} "
-    f"only **{updates.loc[large, 'updates per epoch']}** ({n_train} / {large} = "
-    f"{n_train / large:g}, rounded up: the last of the {updates.loc[large, 'updates per epoch']} "
-    f"batches holds the remaining "
-    f"{n_train - (updates.loc[large, 'updates per epoch'] - 1) * large} rows). In the same "
-    f"{EPOCHS} epochs the small batches take {ratio:.1f} times as many steps."
-)
+grid = bgd.plot_sweep(course, hue="batch_size", x="step", split="train", log_y=True)
+mark_optimum(grid)
 
 # %% [markdown]
-# ## The same runs, against updates
-#
-# Plot the same runs against the number of updates instead of epochs (`x="step"`). This
-# figure shows the *test* loss and accuracy, measured on the held-out rows at the end of each
-# epoch, that is exactly after the number of updates on the axis. The training values are a
-# poorer fit for this axis: Keras reports them as the mean over the epoch's batches, each
-# measured before its update, so they describe the model as it was on average during the
-# epoch, about half an epoch of updates earlier than the step where they are drawn.
+# Against updates the four batch sizes lie on one curve; the large batches simply stop
+# earlier. To check it with numbers, train every batch size for the same number of updates,
+# as many as batches of 16 take in `EPOCHS` epochs, and compare with paired differences
+# (same seeds) against batches of 16:
 
 # %%
-lag = (updates["updates per epoch"] - 1) / 2
-grid = bgd.plot_sweep(course, hue="batch_size", x="step", split="test")
-
-# %% tags=["hide-input"]
-Markdown(
-    f"(That lag is {lag[small]:g} updates for batches of {small} but only {lag[large]:g} for "
-    f"batches of {large}: plotted against updates, the training curves of small batches "
-    "would look shifted to the right.)"
-)
-
-# %% [markdown]
-# Against updates the four batch sizes lie on one curve: the large batches simply stop
-# earlier. "Small batches converge faster" was a statement about epochs; per update, at this
-# learning rate, the batch size hardly seems to matter. To check this with numbers rather
-# than by eye, train every batch size for the same number of updates: as many as the smallest
-# batches take in `EPOCHS` epochs (the table says how many epochs that takes).
-
-# %%
-budget = updates.loc[small, in_run]
-epochs_needed = {size: budget // updates.loc[size, "updates per epoch"] for size in BATCH_SIZES}
-for size in BATCH_SIZES:
-    assert epochs_needed[size] * updates.loc[size, "updates per epoch"] == budget
+budget = EPOCHS * updates_per_epoch[small]
 equal_updates = pd.concat(
     [
         bgd.sweep(
             seeds=SEEDS,
-            epochs=int(epochs_needed[size]),
+            epochs=round(budget / updates_per_epoch[size]),
             optimizer="sgd",
-            learning_rate=LEARNING_RATE,
+            learning_rate=DEFAULT_RATE,
             batch_size=size,
-            standardize=True,
+            validation_size=VALIDATION_SIZE,
         )
-        for size in BATCH_SIZES
+        for size in COURSE_BATCH_SIZES
     ],
     ignore_index=True,
 )
-equal_loss = final_values(equal_updates, "test", "loss")
-equal_accuracy = final_values(equal_updates, "test", "accuracy")
-at_equal_updates = pd.DataFrame(
+steps_taken = equal_updates.groupby("batch_size")["step"].max()
+paired = bgd.compare(
+    bgd.excess_loss(equal_updates, L_STAR), by="batch_size", baseline=small, vary="epochs"
+).set_index("batch_size")
+equal_table = pd.DataFrame(
     {
-        "epochs": pd.Series(epochs_needed),
-        "rows read": pd.Series(epochs_needed) * n_train,
-        "test loss": equal_loss.agg(mean_sd),
-        "test accuracy": equal_accuracy.agg(mean_sd),
+        "updates": steps_taken,
+        "excess loss": paired["mean"],
+        f"minus batch size {small}: mean": paired["difference"],
+        "standard error": paired["difference_se"],
     }
 )
-at_equal_updates.index.name = f"batch size ({budget} updates)"
-at_equal_updates
+equal_table.loc[small, "excess loss"] = paired["baseline_mean"].iloc[0]
+equal_table
 
-# %%
-loss_gap_per_update = equal_loss.mean().max() - equal_loss.mean().min()
-course_test_loss = final_values(course, "test", "loss").mean()
-test_gap_per_epoch = course_test_loss.max() - course_test_loss.min()
-assert loss_gap_per_update < 0.01 * test_gap_per_epoch, "per update, the gap should vanish"
+# %% tags=["remove-input"]
+assert (steps_taken == budget).all(), "every batch size took the same number of updates"
+gap_per_epoch = per_epoch.max() - per_epoch.min()
+gap_per_update = equal_table["excess loss"].max() - equal_table["excess loss"].min()
+assert gap_per_update < 0.05 * gap_per_epoch, "per update, the gap nearly vanishes"
 
 # %% tags=["hide-input"]
 Markdown(
-    f"After {budget} updates every batch size reaches the same mean test loss, to within "
-    f"**{loss_gap_per_update:.1e}** (after {EPOCHS} epochs the gap in test loss was "
-    f"{test_gap_per_epoch:.3f}, more than "
-    f"{10 ** math.floor(math.log10(test_gap_per_epoch / loss_gap_per_update)):,} times "
-    f"larger), and the same test accuracy, {accuracy_range(equal_accuracy.mean())}. "
-    f"At $\\eta = {LEARNING_RATE}$ each step is so short that the noise of a small batch "
-    "averages out over the following steps: what counts is how many steps were taken, not "
-    f"how many rows each one saw. The large batches paid for it in data: batches of {large} "
-    f"read {epochs_needed[large] * n_train:,} rows to get where batches of {small} got "
-    f"after {epochs_needed[small] * n_train:,}."
+    f"After {budget} updates the batch sizes end within **{gap_per_update:.1e}** of each "
+    f"other in excess loss, against {gap_per_epoch:.3f} after {EPOCHS} epochs. At "
+    f"η = {DEFAULT_RATE} each step is so short that the noise of a small batch averages out "
+    "over the following steps: what counts is how many steps were taken, not how many rows "
+    f"each one saw. The large batches paid for it in data: batches of {large} read "
+    f"{budget * large:,} rows to get where batches of {small} got after {budget * small:,}."
 )
 
 # %% [markdown]
-# ## Is "use batch sizes of 16 to 32" good advice?
+# ## Batch sizes from one note to the full training set
 #
-# So far, yes — at a fixed number of epochs and the default learning rate. But if the
-# large batches take fewer steps that are just as good, they can take *longer* steps. Since
-# an epoch with batches of $|B|$ makes about $n/|B|$ updates, one natural rule is to scale
-# the learning rate with the batch size, $\eta = \eta_0 \cdot |B| / |B_0|$, with $\eta_0$ the
-# default rate and $|B_0|$ the smallest batch size, so that an epoch moves the weights as far
-# for every batch size:
+# If large batches take steps as good as small ones, and fewer of them, they can take
+# *longer* steps. So the fair question is not "which batch size is best at η = 0.01" but
+# "which batch size is best at its own best rate". The sweep below trains every batch size
+# of `BATCH_SIZES`, from one note per update to all of them (full-batch gradient descent),
+# with every rate of `RATES`, on seeds 0 to `SEEDS` − 1:
 
 # %%
-scaled = pd.concat(
+selection = bgd.sweep(
+    {"batch_size": BATCH_SIZES, "learning_rate": RATES},
+    seeds=SEEDS,
+    epochs=EPOCHS,
+    optimizer="sgd",
+    validation_size=VALIDATION_SIZE,
+)
+final = bgd.final_values(selection, split="train", metric="loss")
+final["validation loss"] = bgd.final_values(selection, split="validation", metric="loss")[
+    "value"
+].to_numpy()
+final["excess"] = final["value"] - L_STAR
+cells = final.groupby(["batch_size", "learning_rate"]).agg(
+    excess=("excess", "mean"),
+    excess_se=("excess", "sem"),
+    validation=("validation loss", "mean"),
+    diverged=("diverged", "sum"),
+)
+table = cells.reset_index()
+validation_table = table.pivot_table(
+    index="batch_size", columns="learning_rate", values="validation"
+)
+n_diverged = table.pivot_table(index="batch_size", columns="learning_rate", values="diverged")
+validation_table = validation_table.where(n_diverged == 0)
+shown = validation_table.rename_axis(index="batch size", columns="learning rate").style
+shown.format("{:.4f}", na_rep="diverged").format_index("{:g}", axis=1).highlight_min(
+    axis=1, props="font-weight: bold"
+)
+
+# %% [markdown]
+# The table holds the mean validation loss after the last epoch (lowest of each row in
+# bold; "diverged" where some seed's loss became infinite). The tuned rate of a batch size is
+# the one with the lowest mean validation loss. The same runs as excess training loss against
+# the rate, one line per batch size (mean ± one standard error over the seeds):
+
+# %%
+tuned = validation_table.idxmin(axis=1)
+palette = sns.color_palette("colorblind", len(BATCH_SIZES))
+markers = ["o", "s", "^", "D", "v", "P"]
+figure, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+for size, colour, marker in zip(BATCH_SIZES, palette, markers):
+    rows = cells.loc[size]
+    rows = rows[rows["diverged"] == 0]
+    label = f"{size}" + (" (full batch)" if size == N_TRAIN else "")
+    ax.plot(rows.index, rows["excess"], color=colour, marker=marker, label=label)
+    ax.fill_between(
+        rows.index,
+        rows["excess"] - rows["excess_se"],
+        rows["excess"] + rows["excess_se"],
+        color=colour,
+        alpha=0.2,
+        linewidth=0,
+    )
+    ax.plot(tuned[size], rows.loc[tuned[size], "excess"], marker="*", color="black", markersize=12)
+ax.plot([], [], marker="*", color="black", linestyle="none", label="tuned (validation)")
+ax.set(
+    xscale="log",
+    yscale="log",
+    xlabel="learning rate η",
+    ylabel="excess training loss L − L*",
+    title=f"After {EPOCHS} epochs: mean ± one standard error over {SEEDS} seeds",
+)
+ax.grid(alpha=0.3, which="both")
+ax.legend(title="batch size", fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
+
+# %% [markdown]
+# [Explore this](explorer.md#optimizer=sgd&batch_size=16&view=ucurve)
+
+# %% tags=["remove-input"]
+growth = pd.Series(BATCH_SIZES, index=BATCH_SIZES).rank().corr(tuned.rank())
+assert growth > 0.8, "the tuned rate grows with the batch size (rank correlation)"
+assert tuned[N_TRAIN] >= 20 * tuned[1], "from one note to the full batch, by a wide factor"
+assert tuned[N_TRAIN] / tuned[1] < N_TRAIN, "but slower than in proportion to the batch size"
+for size in BATCH_SIZES:
+    assert RATES[0] < tuned[size] < RATES[-1], f"batch size {size}: tuned inside the grid"
+
+# %% tags=["hide-input"]
+Markdown(
+    "The tuned rate grows with the batch size: "
+    + ", ".join(f"**{tuned[size]:g}** for {size}" for size in BATCH_SIZES)
+    + " (full batch). A larger batch averages the gradient over more rows, so its noise is "
+    "smaller and a longer step amplifies it less; large-batch practice scales the learning "
+    "rate with the batch size for this reason. The growth is slower than proportional: "
+    f"from 1 to {N_TRAIN} rows per update the batch grows {N_TRAIN}-fold, the tuned rate "
+    f"{tuned[N_TRAIN] / tuned[1]:.0f}-fold."
+)
+
+# %% [markdown]
+# ## "Too small a batch is too noisy"
+#
+# Is it? At one rate, the smaller the batch the noisier the run. Take η = `NOISY_RATE`,
+# a good rate for the middle batch sizes, and measure for each batch size the excess loss
+# and the share of epochs at whose end the training loss was *higher* than at the end of
+# the epoch before (without the noise of batches the loss would fall at every epoch, as
+# [lesson 5](05_learning_rate.py) showed with full-batch descent):
+
+# %%
+NOISY_RATE = 5.0
+train_curves = selection[(selection["split"] == "train") & (selection["metric"] == "loss")]
+train_curves = train_curves.sort_values(["batch_size", "learning_rate", "seed", "epoch"])
+rises = train_curves.groupby(["batch_size", "learning_rate", "seed"])["value"].diff() > 0
+rising = (
+    rises.groupby([train_curves["batch_size"], train_curves["learning_rate"]]).sum()
+    / (EPOCHS - 1)
+    / SEEDS
+)
+noise = pd.DataFrame(
+    {
+        f"η = {NOISY_RATE:g}: excess loss": cells["excess"].xs(NOISY_RATE, level="learning_rate"),
+        f"η = {NOISY_RATE:g}: epochs with a rising loss": rising.xs(
+            NOISY_RATE, level="learning_rate"
+        ),
+        "tuned η": tuned,
+        "tuned: excess loss": [cells.loc[(size, tuned[size]), "excess"] for size in BATCH_SIZES],
+        "tuned: epochs with a rising loss": [rising[(size, tuned[size])] for size in BATCH_SIZES],
+    }
+)
+noise.index.name = "batch size"
+noise.round(4)
+
+# %% tags=["remove-input"]
+at_rate = noise[f"η = {NOISY_RATE:g}: excess loss"]
+assert at_rate.loc[1] > 5 * at_rate.loc[16], "at one rate, batch 1 is far behind batch 16"
+assert noise[f"η = {NOISY_RATE:g}: epochs with a rising loss"].loc[1] > 0.3, "and wobbles"
+tuned_excess = noise["tuned: excess loss"]
+middle = tuned_excess.loc[[4, 16, 64]]
+assert tuned_excess.loc[1] <= 1.1 * middle.max(), "tuned, batch 1 is as close as 4 to 64"
+
+# %% tags=["hide-input"]
+Markdown(
+    f"At η = {NOISY_RATE:g} one note per update ends **{at_rate.loc[1]:.3f}** above $L^*$, "
+    f"{at_rate.loc[1] / at_rate.loc[16]:.0f} times as far as batches of 16 "
+    f"({at_rate.loc[16]:.4f}), and its loss rises in "
+    f"{100 * noise[f'η = {NOISY_RATE:g}: epochs with a rising loss'].loc[1]:.0f} % of the "
+    "epochs. So a small batch *is* too noisy, for that rate. At its own tuned rate, "
+    f"η = {tuned[1]:g}, the same batch size ends {tuned_excess.loc[1]:.4f} above $L^*$, "
+    f"as close as batches of 4 to 64 at theirs ({middle.min():.4f} to {middle.max():.4f}). "
+    "The cure for a noisy batch is a smaller step, which costs updates; batches of one make "
+    f"{N_TRAIN} updates per epoch, enough to pay for it here. What a batch of one costs in "
+    "practice is time: its updates run one after another, where a batch of many rows is "
+    "computed in parallel on the same hardware."
+)
+
+# %% [markdown]
+# ## Every batch size at its tuned rate, on fresh seeds
+#
+# The tuned rates were chosen on seeds 0 to `SEEDS` − 1. Trained again with the fresh seeds of
+# `REPORT_SEEDS`, each batch size at its own tuned rate, against epochs and against updates (on a
+# logarithmic axis: the full batch takes one update per epoch, batches of one as many updates per
+# epoch as there are training rows):
+
+# %%
+report = pd.concat(
     [
         bgd.sweep(
-            seeds=SEEDS,
+            seeds=REPORT_SEEDS,
             epochs=EPOCHS,
             optimizer="sgd",
-            learning_rate=LEARNING_RATE * size / small,
+            learning_rate=float(tuned[size]),
             batch_size=size,
-            standardize=True,
+            validation_size=VALIDATION_SIZE,
         )
         for size in BATCH_SIZES
     ],
     ignore_index=True,
 )
 grid = bgd.plot_sweep(
-    scaled,
+    report,
     hue="batch_size",
     split="train",
-    title=f"Learning rate scaled with the batch size: {LEARNING_RATE} × batch size / {small}",
+    log_y=True,
+    title="Each batch size at its tuned learning rate (fresh seeds)",
 )
-
-# %%
-scaled_loss = final_values(scaled, "train", "loss")
-scaled_gap = scaled_loss.mean().max() - scaled_loss.mean().min()
-loss_gap_per_epoch = course_loss.mean().max() - course_loss.mean().min()
-assert scaled_gap < 0.1 * loss_gap_per_epoch, "scaled rates should close most of the gap"
-assert scaled_loss.mean().idxmin() == large, "the largest batch should end lowest"
-# learning rate x updates per epoch: roughly how far one epoch moves the weights
-distance = {
-    size: LEARNING_RATE * size / small * updates.loc[size, "updates per epoch"]
-    for size in BATCH_SIZES
-}
+mark_optimum(grid)
 
 # %% tags=["hide-input"]
 Markdown(
-    f"With the scaled rates the curves per epoch nearly coincide: the final training losses "
-    f"differ by **{scaled_gap:.3f}** instead of {loss_gap_per_epoch:.3f}. (Batches of "
-    f"{large} end slightly lower: they take {updates.loc[large, 'updates per epoch']} "
-    f"updates per epoch, not {n_train / large:g}, so learning rate × updates per epoch is "
-    f"{distance[large]:.2f} for them against {distance[small]:.2f} for the others.)"
+    f"[Explore this](explorer.md#optimizer=sgd&learning_rate={tuned[16]:g}&batch_size=16"
+    "&view=curves)"
+)
+
+# %%
+grid = bgd.plot_sweep(
+    report,
+    hue="batch_size",
+    x="step",
+    split="train",
+    log_y=True,
+    title="Each batch size at its tuned learning rate, against updates (fresh seeds)",
+)
+mark_optimum(grid)
+for ax in grid.axes.flat:
+    ax.set_xscale("log")
+
+# %%
+report_excess = bgd.excess_loss(report, L_STAR)
+mean_excess = bgd.final_values(report_excess).groupby("batch_size")["value"].mean()
+best_size = int(mean_excess.idxmin())
+versus_best = bgd.compare(
+    report_excess, by="batch_size", baseline=best_size, vary="learning_rate"
+).set_index("batch_size")
+test_accuracy = bgd.final_values(report, split="test", metric="accuracy")
+accuracy = test_accuracy.groupby("batch_size")["value"].mean()
+training_best = table.pivot_table(
+    index="batch_size", columns="learning_rate", values="excess"
+).idxmin(axis=1)
+fair = pd.DataFrame(
+    {
+        "tuned η (validation)": tuned,
+        "excess loss": mean_excess,
+        f"minus batch size {best_size}: mean": versus_best["difference"],
+        "standard error": versus_best["difference_se"],
+        "test accuracy": accuracy,
+        "η closest to L* (selection seeds)": training_best,
+    }
+)
+fair.index.name = "batch size"
+fair.round(4)
+
+# %% tags=["remove-input"]
+mini = mean_excess.drop(index=N_TRAIN)
+assert mini.max() < 4 * mini.min(), "tuned, the mini-batch sizes end close together"
+assert mean_excess.idxmax() == N_TRAIN, "the full batch, with 10 updates, ends furthest"
+assert per_epoch[large] > 10 * mini.max(), "all far closer than the course's sweep"
+assert training_best[N_TRAIN] < tuned[N_TRAIN], "validation picks a larger full-batch rate"
+n_test = len(training_split.X_test)
+accuracy_gap_notes = (accuracy.max() - accuracy.min()) * n_test
+one_run_se_notes = n_test * (accuracy.mean() * (1 - accuracy.mean()) / n_test) ** 0.5
+assert accuracy_gap_notes < one_run_se_notes, "the accuracy gaps are within one run's noise"
+
+# %% tags=["hide-input"]
+full = versus_best.loc[N_TRAIN]
+Markdown(
+    f"Each at its tuned rate, every mini-batch size from 1 to {BATCH_SIZES[-2]} ends between "
+    f"**{mini.min():.4f}** and **{mini.max():.4f}** above $L^*$ after {EPOCHS} epochs, "
+    f"where the course's sweep at η = {DEFAULT_RATE} spread from {per_epoch.min():.3f} to "
+    f"{per_epoch.max():.3f}: a tuned rate matters far more than the batch size. The lowest "
+    f"mean is batch size {best_size}. The full batch, with its {EPOCHS} updates, ends "
+    f"**{mean_excess[N_TRAIN]:.4f}** above $L^*$, behind by {full['difference']:.4f} ± "
+    f"{full['difference_se']:.4f} (paired mean ± standard error over {len(REPORT_SEEDS)} "
+    "fresh seeds). Part of that gap is the choice of its rate: the validation loss chose "
+    f"η = {tuned[N_TRAIN]:g}, while on the training rows of the selection seeds "
+    f"η = {training_best[N_TRAIN]:g} ended closest to $L^*$ "
+    f"({cells.loc[(N_TRAIN, training_best[N_TRAIN]), 'excess']:.4f}). The validation rows "
+    "reward confident weights ([lesson 5](05_learning_rate.py)), and large steps make "
+    "weights confident fast. The test accuracies, measured once, range from "
+    f"{100 * accuracy.min():.1f} % to {100 * accuracy.max():.1f} %: "
+    f"{accuracy_gap_notes:.1f} of the {n_test} test notes apart on average, less than the "
+    f"binomial standard error of one run's accuracy ({one_run_se_notes:.1f} notes)."
 )
 
 # %% [markdown]
-# ## The best learning rate for each batch size
+# ## Judge by the first epochs?
 #
-# Scaling the rate shows that large batches are not slow by nature. Which rate is *best* for
-# each batch size? Train a grid of batch sizes × learning rates, 10 epochs each, and look at
-# the mean final training loss (lowest in each row highlighted):
+# Tuning takes a full sweep. Could the first epoch tell which setting will be best? The
+# selection sweep recorded the validation loss at every epoch; compare the setting that
+# looks best after one epoch with the one that is best after `EPOCHS`:
 
 # %%
-rate_grid = bgd.sweep(
-    {"batch_size": BATCH_SIZES, "learning_rate": GRID_RATES},
-    seeds=SEEDS,
-    epochs=EPOCHS,
-    optimizer="sgd",
-    standardize=True,
+validation = selection[(selection["split"] == "validation") & (selection["metric"] == "loss")]
+validation = validation[~validation["diverged"]]
+mean_validation = validation.groupby(["epoch", "batch_size", "learning_rate"])["value"].mean()
+first, last = mean_validation.loc[1], mean_validation.loc[EPOCHS]
+common = first.index.intersection(last.index)
+picks = pd.DataFrame(
+    [first.loc[common].idxmin(), last.loc[common].idxmin()],
+    columns=["batch size", "learning rate"],
+    index=["best after epoch 1", f"best after epoch {EPOCHS}"],
 )
-last_epoch = rate_grid[rate_grid["epoch"] == EPOCHS]
-grid_loss = last_epoch[
-    (last_epoch["split"] == "train") & (last_epoch["metric"] == "loss")
-].pivot_table(index="batch_size", columns="learning_rate", values="value")
-grid_accuracy = last_epoch[
-    (last_epoch["split"] == "test") & (last_epoch["metric"] == "accuracy")
-].pivot_table(index="batch_size", columns="learning_rate", values="value")
-shown = grid_loss.rename_axis(index="batch size", columns="learning rate").style
-shown.format("{:.3f}").format_index("{:g}", axis=1).highlight_min(axis=1, props="font-weight: bold")
-
-# %%
-best_rate = grid_loss.idxmin(axis=1)
-best = pd.DataFrame(
+keys = list(picks.itertuples(index=False, name=None))
+picks["validation loss after the last epoch"] = [last[key] for key in keys]
+picks["excess training loss after the last epoch"] = [cells.loc[key, "excess"] for key in keys]
+early_rates = pd.DataFrame(
     {
-        "best learning rate": best_rate,
-        "training loss there": grid_loss.min(axis=1),
-        "test accuracy there": [grid_accuracy.loc[size, best_rate[size]] for size in BATCH_SIZES],
-        f"test accuracy at {LEARNING_RATE}": grid_accuracy[LEARNING_RATE],
+        "tuned η after epoch 1": first.groupby("batch_size").idxmin().str[1],
+        f"tuned η after epoch {EPOCHS}": last.groupby("batch_size").idxmin().str[1],
     }
 )
-best.index.name = "batch size"
-best.round(4)
+rank_correlation = first.loc[common].rank().corr(last.loc[common].rank())
+picks
 
 # %%
-assert best_rate.is_monotonic_increasing and best_rate[large] > best_rate[small], (
-    "the best learning rate should grow with the batch size"
-)
-assert rate_grid["diverged"].sum() == 0, "no run of the grid should diverge"
-largest_rate = GRID_RATES[-1]
-assert grid_loss.loc[small, largest_rate] > grid_loss.loc[large, largest_rate], (
-    "at the largest rate, small batches should suffer most from their noise"
-)
-accuracy_spread = best["test accuracy there"].max() - best["test accuracy there"].min()
-assert accuracy_spread < 0.01, "tuned, every batch size should be about as accurate"
+early_rates
+
+# %% tags=["remove-input"]
+early, final_pick = keys
+first_rates = early_rates["tuned η after epoch 1"]
+last_rates = early_rates[f"tuned η after epoch {EPOCHS}"]
+assert early != final_pick, "the first epoch picks another setting"
+assert last[early] > 1.5 * last[final_pick], "one that ends worse on the validation rows"
+assert early[0] < final_pick[0], "epoch 1 favours a smaller batch"
+assert (first_rates != last_rates).sum() >= len(BATCH_SIZES) / 2, "and other rates"
+assert first_rates[N_TRAIN] < last_rates[N_TRAIN] / 10, "far too cautious for the full batch"
+assert 0 < rank_correlation < 0.95, "the ranking after one epoch is only partly right"
 
 # %% tags=["hide-input"]
 Markdown(
-    "The best learning rate grows with the batch size: "
-    + ", ".join(f"**{best_rate[size]:g}** for {size}" for size in BATCH_SIZES)
-    + f". At its best rate every batch size reaches a test accuracy within "
-    f"{100 * accuracy_spread:.1f} percentage points of the others "
-    f"({accuracy_range(best['test accuracy there'])}) in the same {EPOCHS} epochs. "
-    f"Beyond the best rate the noise of small batches costs: at $\\eta = {largest_rate:g}$ "
-    f"batches of {small} end at a training loss of {grid_loss.loc[small, largest_rate]:.3f}, "
-    f"batches of {large} at {grid_loss.loc[large, largest_rate]:.3f}. "
-    "These best rates are far above the default 0.01: plain logistic regression on "
-    "standardised features is a very forgiving problem, and no run of the grid diverged."
+    f"After one epoch the best setting is batch size {early[0]} at η = {early[1]:g}; after "
+    f"{EPOCHS} epochs it is batch size {final_pick[0]} at η = {final_pick[1]:g}. Chosen "
+    f"early, the setting ends with a validation loss of {last[early]:.4f} instead of "
+    f"{last[final_pick]:.4f}. The first epoch favours whatever moves fast at the start: "
+    "many updates (smaller batches) and rates that are safe for a single step. For "
+    f"{(first_rates != last_rates).sum()} of the {len(BATCH_SIZES)} batch sizes it picks "
+    "another rate than the full budget does; for the full batch, whose first epoch is a "
+    f"single update, η = {first_rates[N_TRAIN]:g} instead of {last_rates[N_TRAIN]:g}. Across "
+    f"the {len(common)} settings, the rank correlation between the validation loss after one "
+    f"epoch and after {EPOCHS} is {rank_correlation:.2f}: the first epoch sorts the hopeless "
+    "settings from the rest, but not the best from the good."
+)
+
+# %% [markdown]
+# ## It depends on the size of the data set
+#
+# An epoch makes $n / |B|$ updates: with the same batch size, a larger data set gives more updates
+# per epoch. With `EPOCHS` epochs as the budget, the full batch makes `EPOCHS` updates whatever $n$
+# is, while batches of 16 make more the more rows there are. Train both on fewer rows, by holding
+# out `SMALL_VALIDATION_SIZE` of the training rows instead of `VALIDATION_SIZE`, each tuned again on
+# its validation rows (seeds 0 to `SEEDS` − 1), and report the test loss on fresh seeds: the test
+# rows are the same for both data-set sizes.
+
+# %%
+SMALL_VALIDATION_SIZE = 0.8
+sizes = {N_TRAIN: VALIDATION_SIZE}
+sizes[len(bgd.split_data(validation_size=SMALL_VALIDATION_SIZE).X_train)] = SMALL_VALIDATION_SIZE
+fresh_runs = []
+for n_rows, held_out in sizes.items():
+    tuning = bgd.sweep(
+        {"batch_size": [16, n_rows], "learning_rate": RATES},
+        seeds=SEEDS,
+        epochs=EPOCHS,
+        optimizer="sgd",
+        validation_size=held_out,
+    )
+    scores = bgd.final_values(tuning, split="validation", metric="loss")
+    scores = scores[~scores.groupby(["batch_size", "learning_rate"])["diverged"].transform("any")]
+    rates = scores.groupby(["batch_size", "learning_rate"])["value"].mean()
+    for size, rate in rates.groupby("batch_size").idxmin().str[1].items():
+        fresh_runs.append(
+            bgd.sweep(
+                seeds=REPORT_SEEDS,
+                epochs=EPOCHS,
+                optimizer="sgd",
+                learning_rate=float(rate),
+                batch_size=int(size),
+                validation_size=held_out,
+            )
+        )
+fresh_runs = pd.concat(fresh_runs, ignore_index=True)
+by_size = bgd.compare(
+    fresh_runs, by="batch_size", baseline=16, split="test", vary="learning_rate"
+).set_index("validation_size")
+by_size = pd.DataFrame(
+    {
+        "training rows": list(sizes),
+        "test loss, batches of 16": by_size["baseline_mean"],
+        "test loss, full batch": by_size["mean"],
+        "full batch − 16: mean": by_size["difference"],
+        "standard error": by_size["difference_se"],
+    }
+).set_index("training rows")
+updates = fresh_runs.groupby(["validation_size", "batch_size"])["step"].max()
+by_size.round(4)
+
+# %% tags=["remove-input"]
+n_small = min(sizes)
+difference, error = by_size["full batch − 16: mean"], by_size["standard error"]
+assert difference[N_TRAIN] > 3 * error[N_TRAIN], "on the larger set the full batch is behind"
+assert abs(difference[n_small]) < 2 * error[n_small], "on the smaller set, not clearly"
+assert difference[N_TRAIN] > difference[n_small] + 2 * error.max(), "the gap grows with n"
+
+# %% tags=["hide-input"]
+Markdown(
+    f"With {N_TRAIN} training rows, the full batch ends "
+    f"**{difference[N_TRAIN]:.4f} ± {error[N_TRAIN]:.4f}** above batches of 16 in test "
+    f"loss; with {n_small} rows, **{difference[n_small]:+.4f} ± {error[n_small]:.4f}**, "
+    "no clear difference (paired mean ± standard error over "
+    f"{len(REPORT_SEEDS)} fresh seeds). {EPOCHS} epochs of batches of 16 are "
+    f"{updates[(sizes[N_TRAIN], 16)]} updates on the larger set and "
+    f"{updates[(sizes[n_small], 16)]} on the smaller, while the full batch takes "
+    f"{updates[(sizes[N_TRAIN], N_TRAIN)]} on both. So whether a batch is small is a matter "
+    "of $|B|$ relative to $n$: for a fixed number of epochs, the more rows a data set has, "
+    "the more the updates of small batches are worth."
 )
 
 # %% [markdown]
@@ -354,24 +576,19 @@ Markdown(
 
 # %% tags=["hide-input"]
 Markdown(
-    f"- At the default learning rate {LEARNING_RATE} and a budget of {EPOCHS} epochs, small "
-    f"batches win: a training loss of {course_loss[small].mean():.3f} with batches of "
-    f"{small} against {course_loss[large].mean():.3f} with batches of {large} (means over "
-    f"{SEEDS} seeds). The course's advice holds in that setting.\n"
-    f"- The reason is the number of updates: {updates.loc[small, 'updates per epoch']} per "
-    f"epoch with batches of {small}, {updates.loc[large, 'updates per epoch']} with batches "
-    f"of {large}. At an equal number of updates ({budget}) the batch sizes end within "
-    f"{loss_gap_per_update:.1e} of each other in test loss.\n"
-    f"- The advice is about the default learning rate, not about large batches: with the "
-    f"rate scaled by the batch size the gap in training loss after {EPOCHS} epochs shrinks "
-    f"from {loss_gap_per_epoch:.3f} to {scaled_gap:.3f}, and with "
-    f"the best rate of each batch size (from {best_rate[small]:g} for {small} to "
-    f"{best_rate[large]:g} for {large}) every batch size reaches a test accuracy of "
-    f"{accuracy_range(best['test accuracy there'])} in {EPOCHS} epochs.\n"
-    "- So choose the batch size and the learning rate together: a larger batch wants a larger "
-    "rate."
+    f"- At the default learning rate {DEFAULT_RATE} and a budget of {EPOCHS} epochs, small "
+    f"batches win ({per_epoch[small]:.3f} above $L^*$ with batches of {small} against "
+    f"{per_epoch[large]:.3f} with {large}), because they take more updates; at an equal "
+    f"number of updates the batch sizes end within {gap_per_update:.1e} of each other.\n"
+    "- The best learning rate grows with the batch size, from "
+    f"{tuned[1]:g} for one note per update to {tuned[N_TRAIN]:g} for the full batch "
+    "(chosen on validation rows).\n"
+    f"- Small batches are too noisy only at too large a rate: at η = {NOISY_RATE:g} batches "
+    f"of one end {at_rate.loc[1]:.3f} above $L^*$, at their own rate {tuned_excess.loc[1]:.4f}."
+    "\n"
+    f"- Each at its tuned rate, every mini-batch size from 1 to {BATCH_SIZES[-2]} ends "
+    f"{mini.min():.4f} to {mini.max():.4f} above $L^*$ on fresh seeds, the full batch "
+    f"{mean_excess[N_TRAIN]:.4f}. Choose the batch size and the learning rate together.\n"
+    "- Judge after the full budget, not after the first epoch, and judge a batch size "
+    "relative to the size of the data set."
 )
-
-# %% [markdown]
-# Next: instead of one learning rate for the whole training, change it as training goes on.
-# [Lesson 7: Learning-rate schedules](07_schedules.py)

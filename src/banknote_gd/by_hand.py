@@ -58,8 +58,10 @@ __all__ = [
     "LINE_COLUMNS",
     "LogisticResult",
     "bce_from_logits",
+    "contraction_factor",
     "fit_line",
     "least_squares",
+    "line_hessian",
     "line_loss",
     "line_loss_surface",
     "logistic_regression_sgd",
@@ -79,6 +81,10 @@ LINE_COLUMNS: tuple[str, ...] = (
     "diverged",
 )
 """Columns of the trajectory :func:`fit_line` returns, in order."""
+
+_PATH_COLORS = (0, 1, 2, 4, 3, 9, 5, 6, 8, 7)
+"""Order in which :func:`plot_loss_surface` takes the colours of seaborn's colour-blind palette:
+blue, orange, green, purple, vermilion, cyan, brown, pink, yellow, grey."""
 
 _VIEW_LOSS_FACTOR = 10.0
 """Default plot ranges cover the trajectory points whose loss is at most this many times the
@@ -251,6 +257,88 @@ def line_loss(x: Any, y: Any, w: Any, b: Any) -> np.ndarray | float:
         loss = w * w * m_xx + 2 * w * b * m_x + b * b - 2 * w * m_xy - 2 * b * m_y + m_yy
         loss = np.maximum(loss, 0.0)  # rounding can leave -1e-16 at an exact fit
     return float(loss) if loss.ndim == 0 else loss
+
+
+def line_hessian(x: Any) -> np.ndarray:
+    r"""The Hessian of the line fit's mean squared error: the curvature of the bowl.
+
+    The loss is quadratic in ``(w, b)``, so its matrix of second derivatives is the same
+    everywhere:
+
+    $$H = 2 \begin{pmatrix} \overline{x^2} & \bar x \\ \bar x & 1 \end{pmatrix},$$
+
+    with the bars means over the data, and the gradient is $H\,(\theta - \theta^*)$ with
+    $\theta = (w, b)$ and $\theta^*$ the least-squares line. Its eigenvalues are the
+    curvatures of the bowl along its axes, which set the learning rates gradient descent can
+    use (:func:`contraction_factor`).
+
+    Parameters
+    ----------
+    x
+        The inputs, a 1-D array (the targets do not enter the curvature).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(2, 2)``, rows and columns in the order ``(w, b)``; symmetric.
+
+    Examples
+    --------
+    >>> line_hessian([0.0, 1.0, 2.0])
+    array([[3.33333333, 2.        ],
+           [2.        , 2.        ]])
+    """
+    x = _as_vector("x", x)
+    return 2.0 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+
+
+def contraction_factor(learning_rate: Any, eigenvalues: Any) -> np.ndarray | float:
+    r"""How much one step of gradient descent shrinks the distance to a quadratic's minimum.
+
+    On a quadratic with Hessian eigenvalues $\lambda_i > 0$, a step with learning rate
+    $\eta$ multiplies the offset from the minimum along eigenvector $i$ by $1 - \eta
+    \lambda_i$. The worst direction sets the pace:
+    $\rho(\eta) = \max_i |1 - \eta \lambda_i|$, and after $t$ steps the distance is at
+    most $\rho^t$ times the first one (the excess loss at most $\rho^{2t}$ times). Descent
+    converges for $\rho < 1$, that is $0 < \eta < 2/\lambda_{\max}$; $\rho$ is smallest,
+    $(\kappa - 1)/(\kappa + 1)$ with $\kappa = \lambda_{\max}/\lambda_{\min}$, at
+    $\eta = 2/(\lambda_{\min} + \lambda_{\max})$.
+
+    Parameters
+    ----------
+    learning_rate
+        One learning rate or an array of them (>= 0).
+    eigenvalues
+        The Hessian's eigenvalues, a 1-D array of positive numbers (for example from
+        ``numpy.linalg.eigvalsh(line_hessian(x))``).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        $\rho$ for each learning rate; a float when ``learning_rate`` is a number.
+
+    Examples
+    --------
+    >>> contraction_factor(0.5, [1.0, 3.0])  # factors 0.5 and -0.5
+    0.5
+    >>> contraction_factor(np.array([0.25, 1.0]), [1.0, 3.0]).tolist()
+    [0.75, 2.0]
+    """
+    values = _as_vector("eigenvalues", eigenvalues)
+    if np.any(values <= 0):
+        raise ValueError(
+            f"eigenvalues must all be > 0 (a bowl with a single minimum), got {values.tolist()}."
+        )
+    try:
+        rates = np.asarray(learning_rate, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"learning_rate must be a number or an array of numbers, got {learning_rate!r}."
+        ) from error
+    if not np.all(np.isfinite(rates)) or np.any(rates < 0):
+        raise ValueError(f"learning_rate must hold finite numbers >= 0, got {learning_rate!r}.")
+    factor = np.abs(1.0 - rates[..., None] * values).max(axis=-1)
+    return float(factor) if factor.ndim == 0 else factor
 
 
 def fit_line(
@@ -555,9 +643,13 @@ def plot_loss_surface(
 
     if trajectories is not None and len(trajectories):
         labels = [None] if hue is None else list(pd.unique(trajectories[hue]))
-        palette = sns.color_palette("colorblind", max(len(labels), 1))
+        # the colour-blind palette, reordered so that the orange and the vermilion, which
+        # look alike, are never the first four colours together
+        colorblind = sns.color_palette("colorblind", 10)
+        palette = [colorblind[i] for i in _PATH_COLORS]
         markers = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
         for i, label in enumerate(labels):
+            color = palette[i % len(palette)]
             path = trajectories if hue is None else trajectories[trajectories[hue] == label]
             path = _visible_part(path, w_range, b_range)
             name = "gradient descent" if label is None else str(label)
@@ -569,7 +661,7 @@ def plot_loss_surface(
                 marker=markers[i % len(markers)],
                 markersize=5,
                 linewidth=1.5,
-                color=palette[i],
+                color=color,
                 markeredgecolor="white",
                 markeredgewidth=0.6,
                 label=name,
@@ -749,7 +841,7 @@ def _check_order(order: Any, *, epochs: int, n: int) -> np.ndarray:
     if not np.issubdtype(array.dtype, np.integer):
         raise TypeError(
             "order must be None, a seed (int) or an integer array of row indices such as "
-            f"_random.batch_order returns, got dtype {array.dtype}."
+            f"banknote_gd.batch_order returns, got dtype {array.dtype}."
         )
     if array.shape != (epochs, n):
         raise ValueError(
@@ -805,7 +897,7 @@ def logistic_regression_sgd(
         Passes over the data (>= 1).
     order
         The row order of each epoch: an integer array of shape ``(epochs, n)`` as
-        :func:`banknote_gd._random.batch_order` returns; an int, used as the seed of
+        :func:`banknote_gd.batch_order` returns; an int, used as the seed of
         ``batch_order``; or ``None`` to visit the rows in their given order every epoch.
     decay
         Inverse-time decay rate of the learning rate (>= 0).
@@ -818,7 +910,7 @@ def logistic_regression_sgd(
     Examples
     --------
     >>> from banknote_gd import split_data
-    >>> from banknote_gd._random import initial_weights
+    >>> from banknote_gd import initial_weights
     >>> split = split_data()
     >>> kernel, bias = initial_weights(0)
     >>> result = logistic_regression_sgd(
