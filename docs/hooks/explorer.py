@@ -1,0 +1,327 @@
+"""MkDocs hook: the explorer page's data, its charting library, and the links to it.
+
+Data
+    The explorer (``docs/explorer.md``, ``docs/javascripts/explorer.js``) shows summaries of
+    real runs: the grid ``banknote_gd.explorer.EXPLORER_GRID``, trained by the package's own
+    ``sweep`` through the command ``banknote-gd explorer-data`` (run in a subprocess, so
+    TensorFlow stays out of the MkDocs process). The result, ``grid.json`` and ``grid.f32``,
+    is cached in ``.cache/explorer/<grid>/`` under a key that hashes every file under
+    ``src/banknote_gd``, the data file (expected and actual SHA-256) and the versions of
+    Python, TensorFlow, Keras, NumPy and pandas; the sweep's resumable result files live
+    there too, so an interrupted build resumes where it stopped. The two files are added to
+    the site as ``assets/explorer/grid.json`` and ``assets/explorer/grid.f32``. Set
+    ``BANKNOTE_GD_EXPLORER_GRID=small`` for a quick build with the small test grid (the page
+    says which grid it shows).
+
+Charting library
+    uPlot, vendored like MathJax: ``npm pack uplot@<pinned>`` once, checked against its
+    pinned SHA-512, ``dist/`` unpacked into ``docs/javascripts/vendor/uplot`` (ignored by
+    git); never a CDN. Why uPlot: 51 kB minified with no dependencies (Vega-Lite needs vega
+    and vega-embed, about 900 kB; Observable Plot needs d3, about 300 kB), it draws
+    thousands of points on a canvas in a millisecond, so every control can redraw at once on
+    a phone, and it has what the page needs built in: log scales, bands between two series,
+    a legend with the values under the cursor. What it lacks (theme colours, the stability
+    line) is a few lines of ``explorer.js``.
+
+Links
+    Lessons link to the explorer as ``[Explore this](explorer.md#STATE)`` with STATE as
+    ``key=value&...`` (keys: optimizer, learning_rate, batch_size, schedule, standardize,
+    view, split). Notebook pages are not Markdown to MkDocs, so such hrefs are rewritten
+    here to the page's real URL; unknown keys or values fail the build with the page named.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
+
+log = logging.getLogger("mkdocs.hooks.explorer")
+
+UPLOT_VERSION = "1.6.32"
+UPLOT_INTEGRITY = (
+    "sha512-KIMVnG68zvu5XXUbC4LQEPnhwOxBuLyW1AHtpm6IKTXImkbLgkMy+jabjLgSLMasNuGGzQm/"
+    "ep3tOkyTxpiQIw=="
+)
+UPLOT_DIR = Path("javascripts", "vendor", "uplot")
+UPLOT_FILES = ("uPlot.iife.min.js", "uPlot.min.css")
+
+GRID_ENV = "BANKNOTE_GD_EXPLORER_GRID"
+DATA_URI = "assets/explorer"
+DATA_FILES = ("grid.json", "grid.f32")
+PAGE = "explorer.md"
+KEY_VERSIONS = (("tensorflow", "tensorflow-cpu"), ("keras",), ("numpy",), ("pandas",))
+STATE_KEYS = {
+    "optimizer",
+    "learning_rate",
+    "batch_size",
+    "schedule",
+    "standardize",
+    "view",
+    "split",
+}
+
+_state: dict[str, object] = {}
+
+
+# --------------------------------------------------------------------------- MkDocs events
+def on_config(config):
+    root = _root(config)
+    _ensure_uplot(root, Path(config.docs_dir))
+    return config
+
+
+def on_pre_build(config):
+    _state["data_dir"] = _ensure_data(_root(config))
+
+
+def on_files(files, config):
+    data_dir = Path(_state["data_dir"])
+    for name in DATA_FILES:
+        uri = f"{DATA_URI}/{name}"
+        if files.get_file_from_path(uri) is None:
+            files.append(File.generated(config, uri, abs_src_path=str(data_dir / name)))
+    return files
+
+
+_LINK = re.compile(r'href="(?:\.{1,2}/)*explorer\.md(#[^"]*)?"')
+
+
+def on_page_content(html_text, page, config, files):
+    explorer = files.get_file_from_path(PAGE)
+    if explorer is None:
+        return html_text
+    target = get_relative_url(explorer.url, page.url)
+
+    def rewrite(match: re.Match) -> str:
+        anchor = html.unescape(match.group(1) or "")
+        _check_state(anchor[1:], page.file.src_uri)
+        return f'href="{html.escape(target + anchor)}"'
+
+    html_text = _LINK.sub(rewrite, html_text)
+    if page.file.src_uri == PAGE:
+        html_text += _page_assets(page, files)
+    return html_text
+
+
+# --------------------------------------------------------------------------- links
+def _check_state(state: str, where: str) -> None:
+    """Fail the build on a link the explorer cannot honour (values are snapped by the page)."""
+    if not state:
+        return
+    meta = json.loads((Path(_state["data_dir"]) / "grid.json").read_text(encoding="utf-8"))
+    allowed = {
+        "optimizer": meta["optimizers"],
+        "schedule": meta["schedules"],
+        "standardize": ["true", "false"],
+        "view": ["curves", "ucurve"],
+        "split": ["both", "train", "test"],
+    }
+    for key, value in parse_qsl(state, keep_blank_values=True):
+        problem = None
+        if key not in STATE_KEYS:
+            problem = f"unknown key {key!r} (allowed: {', '.join(sorted(STATE_KEYS))})"
+        elif key in allowed and value not in allowed[key]:
+            problem = f"{key}={value!r} is not in the grid (allowed: {', '.join(allowed[key])})"
+        elif key == "batch_size" and value != "full" and not value.isdigit():
+            problem = f"batch_size={value!r} is neither a whole number nor 'full'"
+        elif key == "learning_rate" and not _positive_number(value):
+            problem = f"learning_rate={value!r} is not a positive number"
+        if problem:
+            raise PluginError(f"{where} links to the explorer with #{state}: {problem}")
+
+
+def _positive_number(text: str) -> bool:
+    try:
+        return float(text) > 0
+    except ValueError:
+        return False
+
+
+def _page_assets(page, files) -> str:
+    def url(uri: str) -> str:
+        return html.escape(get_relative_url(uri, page.url))
+
+    return (
+        f'\n<link rel="stylesheet" href="{url(f"{UPLOT_DIR.as_posix()}/uPlot.min.css")}">'
+        f'\n<link rel="stylesheet" href="{url("stylesheets/explorer.css")}">'
+        f'\n<script src="{url(f"{UPLOT_DIR.as_posix()}/uPlot.iife.min.js")}"></script>'
+        f'\n<script src="{url("javascripts/explorer.js")}" '
+        f'data-grid="{url(f"{DATA_URI}/grid.json")}"></script>\n'
+    )
+
+
+# --------------------------------------------------------------------------- data
+def _ensure_data(root: Path) -> Path:
+    """Return the folder of grid.json and grid.f32, computing them if the key changed."""
+    name = os.environ.get(GRID_ENV, "full").strip() or "full"
+    if name not in ("full", "small"):
+        raise PluginError(f"{GRID_ENV} must be 'full' or 'small', got {name!r}.")
+    folder = root / ".cache" / "explorer" / name
+    key = _key(root, name)
+    key_file = folder / "key.json"
+    if _up_to_date(folder, key_file, key):
+        log.info("explorer: %s grid is up to date (cached)", name)
+        return folder
+    if name != "full":
+        log.info("explorer: using the SMALL grid (%s=%s); the site's page says so", GRID_ENV, name)
+    runs = folder / "runs"
+    runs_key = folder / "runs.key"
+    if not runs_key.is_file() or runs_key.read_text().strip() != key:
+        shutil.rmtree(folder, ignore_errors=True)  # runs of another source: start afresh
+    key_file.unlink(missing_ok=True)
+    runs.mkdir(parents=True, exist_ok=True)
+    runs_key.write_text(key + "\n")
+    log.info("explorer: training the %s grid (resumable; results in %s)", name, runs)
+    start = time.perf_counter()
+    command = [
+        sys.executable,
+        "-m",
+        "banknote_gd",
+        "explorer-data",
+        str(folder),
+        "--runs",
+        str(runs),
+        "--grid",
+        name,
+        "--no-progress",
+    ]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", BANKNOTE_GD_PROGRESS="0")
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise PluginError(
+            f"banknote-gd explorer-data failed (exit {result.returncode}):\n"
+            f"{(result.stdout + result.stderr)[-4000:]}"
+        )
+    record = {
+        "key": key,
+        "sha256": {n: _sha256(folder / n) for n in DATA_FILES},
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    key_file.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    log.info("explorer: %s grid computed in %.1f s", name, record["seconds"])
+    return folder
+
+
+def _up_to_date(folder: Path, key_file: Path, key: str) -> bool:
+    try:
+        record = json.loads(key_file.read_text(encoding="utf-8"))
+        return record["key"] == key and all(
+            _sha256(folder / n) == record["sha256"][n] for n in DATA_FILES
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _key(root: Path, name: str) -> str:
+    src = root / "src" / "banknote_gd"
+    digest = hashlib.sha256()
+    for path in sorted(src.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(src).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    try:
+        from banknote_gd import data as bgd_data
+
+        data_file = bgd_data.data_path()  # verifies the hash; downloads on first use
+    except Exception as error:
+        raise PluginError(
+            f"the explorer needs the banknote data file: {error} "
+            "(seed the cache with `banknote-gd data --from PATH`, or set BANKNOTE_GD_DATA)"
+        ) from error
+    versions = {"python": sys.version}
+    for names in KEY_VERSIONS:
+        versions[names[0]] = _version(*names)
+    parts = {
+        "grid": name,
+        "src": digest.hexdigest(),
+        "data_expected": bgd_data.DATA_SHA256,
+        "data_actual": _sha256(data_file),
+        "versions": versions,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _version(*names: str) -> str:
+    for name in names:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "not installed"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _root(config) -> Path:
+    return Path(config.config_file_path).resolve().parent
+
+
+# --------------------------------------------------------------------------- uPlot
+def _ensure_uplot(root: Path, docs_dir: Path) -> None:
+    target = docs_dir / UPLOT_DIR
+    stamp = target / ".version"  # dot files are not copied to the site
+    wanted = f"{UPLOT_VERSION} {UPLOT_INTEGRITY}"
+    if stamp.is_file() and stamp.read_text().strip() == wanted:
+        return
+    tarball = root / ".cache" / "npm" / f"uplot-{UPLOT_VERSION}.tgz"
+    if not (tarball.is_file() and _integrity(tarball) == UPLOT_INTEGRITY):
+        npm = shutil.which("npm")
+        if npm is None:
+            raise PluginError(
+                "uPlot is vendored from the npm registry at build time (the site must work "
+                "offline), but npm is not installed: install Node.js and npm "
+                "(apt-get install npm) and build again."
+            )
+        tarball.parent.mkdir(parents=True, exist_ok=True)
+        log.info("fetching uplot@%s with npm pack", UPLOT_VERSION)
+        result = subprocess.run(
+            [npm, "pack", f"uplot@{UPLOT_VERSION}", "--pack-destination", str(tarball.parent)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0 or not tarball.is_file():
+            raise PluginError(f"npm pack uplot@{UPLOT_VERSION} failed:\n{result.stderr}")
+        if _integrity(tarball) != UPLOT_INTEGRITY:
+            tarball.unlink()
+            raise PluginError(f"uplot-{UPLOT_VERSION}.tgz does not match its pinned SHA-512")
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="uplot-", dir=target.parent))
+    try:
+        with tarfile.open(tarball) as archive:
+            wanted_names = {f"package/dist/{n}" for n in UPLOT_FILES} | {"package/LICENSE"}
+            members = [m for m in archive.getmembers() if m.name in wanted_names]
+            for member in members:
+                member.name = member.name.rsplit("/", 1)[-1]
+            archive.extractall(staging, members=members, filter="data")
+        (staging / ".version").write_text(wanted + "\n")
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("uPlot %s unpacked into %s", UPLOT_VERSION, target)
+
+
+def _integrity(path: Path) -> str:
+    return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
