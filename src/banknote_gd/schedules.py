@@ -18,6 +18,7 @@ name               learning rate at update ``t`` of ``T`` (``lr`` is the initial
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -160,8 +161,20 @@ def learning_rates(name: str, learning_rate: float, total_steps: int) -> np.ndar
     steps = np.arange(total_steps)
     try:
         values = np.asarray(schedule(steps), dtype=np.float32)
-    except (ValueError, TypeError):  # schedules with a warm-up branch take one step at a time
-        values = np.array([float(schedule(int(t))) for t in steps], dtype=np.float32)
-    if values.shape != (total_steps,):
-        values = np.array([float(schedule(int(t))) for t in steps], dtype=np.float32)
+    except (ValueError, TypeError):  # a warm-up branch (tf.cond) takes one step at a time
+        values = None
+    if values is None or values.shape != (total_steps,):
+        # Stepping Keras's schedule costs about a millisecond per update, so the shape is
+        # computed once per (schedule, length) at rate 1 and scaled: every schedule here is
+        # linear in its initial rate (equal to Keras's own values to float32 rounding).
+        values = (_unit_table(name, total_steps) * float(learning_rate)).astype(np.float32)
     return values
+
+
+@functools.lru_cache(maxsize=64)
+def _unit_table(name: str, total_steps: int) -> np.ndarray:
+    """Keras's schedule ``name`` at initial rate 1, stepped one update at a time (float64)."""
+    schedule = make_schedule(name, 1.0, total_steps)
+    table = np.array([float(schedule(int(t))) for t in range(total_steps)], dtype=np.float64)
+    table.setflags(write=False)
+    return table
