@@ -31,7 +31,7 @@ setup: $(STAMP) data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[docs,test]"
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[docs,test,dask]"
 	@touch $@
 
 data: $(STAMP)
