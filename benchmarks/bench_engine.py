@@ -10,7 +10,7 @@ It times, in one run on one machine:
    10 epochs), 4 configurations x 1 seed: for each one ``clear_session``, build, compile,
    ``fit``;
 2. :func:`banknote_gd.sweep` with the vectorised engine on the same sweep with 10 seeds
-   (40 trainings), cold (first call in a fresh process: tracing and XLA compilation included)
+   (40 trainings), cold (first call in a fresh process: tracing included)
    and warm (median of later calls);
 3. a plain vectorised NumPy implementation of the same 40 trainings (minibatch SGD on the
    same batches), the floor;
@@ -158,7 +158,7 @@ def main() -> None:
     per_warm = engine["warm"] / trainings_engine
     rows = [
         ("course loop (clear/build/compile/fit)", course, trainings_course),
-        ("engine, cold (first call: tracing + XLA)", engine["cold"], trainings_engine),
+        ("engine, cold (first call: tracing)", engine["cold"], trainings_engine),
         ("engine, warm (median of 7)", engine["warm"], trainings_engine),
         ("NumPy vectorised floor (median of 7)", floor, trainings_engine),
     ]

@@ -193,9 +193,9 @@ UPDATE_RULES: dict[str, UpdateRule] = {
 def keras_defaults(keras_class: str) -> dict[str, Any]:
     """The defaults of the constructor arguments of ``keras.optimizers.<keras_class>``.
 
-    Read from the installed Keras's source (its ``__init__`` signature, parsed, not
-    imported: importing Keras would cost a first sweep seconds); if that fails, from
-    ``inspect.signature`` of the imported class. A test checks that both agree.
+    Read from the installed Keras's source (its ``__init__`` signature, parsed without
+    importing Keras); if that fails, from ``inspect.signature`` of the imported class. A test
+    checks that both agree.
 
     Examples
     --------

@@ -71,8 +71,8 @@ class Task:
         The runs' positions in the sweep, to put rows back in order.
     rates
         ``{(schedule, learning_rate): learning rate at every update}``, computed once by the
-        sweep (building Keras schedules in every worker would import Keras there); filled in
-        by the engine when empty.
+        sweep (rebuilding them from Keras schedules in every worker would repeat the work);
+        filled in by the engine when empty.
     """
 
     engine: str

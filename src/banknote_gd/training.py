@@ -502,7 +502,7 @@ def _group(runs: list[tuple], kinds: list[str], todo: list[int]) -> list[Task]:
             configs = tuple(runs[i][0] for i in part)
             split = _config_split(configs[0])
             rates = {}
-            if kind == "vectorized":  # once here, not in every worker (no Keras import there)
+            if kind == "vectorized":  # once here, not again in every worker
                 steps = math.ceil(len(split.y_train) / configs[0]["batch_size"])
                 rates = schedule_tables(configs, steps * configs[0]["epochs"])
             tasks.append(
