@@ -72,9 +72,7 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
@@ -84,6 +82,11 @@ from importlib import metadata
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+
+_HOOKS = str(Path(__file__).resolve().parent)
+if _HOOKS not in sys.path:  # the hooks' shared module, beside this file
+    sys.path.insert(0, _HOOKS)
+from npm_vendor import NpmPackage, ensure_vendored  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.execute_lessons")
 
@@ -113,12 +116,19 @@ KERNEL_ENV = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
 
-MATHJAX_VERSION = "3.2.2"
-MATHJAX_INTEGRITY = (
-    "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/"
-    "O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="
+MATHJAX = NpmPackage(
+    name="mathjax",
+    version="3.2.2",
+    integrity=(
+        "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/"
+        "O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="
+    ),
+    target=Path("javascripts", "vendor", "mathjax"),
+    # the es5 folder: tex-mml-chtml.js and the components and fonts it loads
+    select=lambda name: (
+        name.removeprefix("package/es5/") if name.startswith("package/es5/") else None
+    ),
 )
-MATHJAX_DIR = Path("javascripts", "vendor", "mathjax")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -177,7 +187,7 @@ def on_config(config):
     root = _root(config)
     _COURSE.update(load_course(root, os.environ.get(LESSONS_ENV, "")))
     config.nav = with_lessons_nav(config.nav, _COURSE["built"])
-    _ensure_mathjax(root, Path(config.docs_dir))
+    ensure_vendored(MATHJAX, root, Path(config.docs_dir))
     return config
 
 
@@ -744,55 +754,6 @@ def _exported_modules(root: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- MathJax
-def _ensure_mathjax(root: Path, docs_dir: Path) -> None:
-    target = docs_dir / MATHJAX_DIR
-    stamp = target / ".version"  # dot files are not copied to the site
-    wanted = f"{MATHJAX_VERSION} {MATHJAX_INTEGRITY}"
-    if stamp.is_file() and stamp.read_text().strip() == wanted:
-        return
-    tarball = root / ".cache" / "npm" / f"mathjax-{MATHJAX_VERSION}.tgz"
-    if not (tarball.is_file() and _integrity(tarball) == MATHJAX_INTEGRITY):
-        npm = shutil.which("npm")
-        if npm is None:
-            raise PluginError(
-                "MathJax is vendored from the npm registry at build time (the site must work "
-                "offline), but npm is not installed: install Node.js and npm "
-                "(apt-get install npm) and build again."
-            )
-        tarball.parent.mkdir(parents=True, exist_ok=True)
-        log.info("fetching mathjax@%s with npm pack", MATHJAX_VERSION)
-        result = subprocess.run(
-            [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--pack-destination", str(tarball.parent)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0 or not tarball.is_file():
-            raise PluginError(f"npm pack mathjax@{MATHJAX_VERSION} failed:\n{result.stderr}")
-        if _integrity(tarball) != MATHJAX_INTEGRITY:
-            tarball.unlink()
-            raise PluginError(f"mathjax-{MATHJAX_VERSION}.tgz does not match its pinned SHA-512")
-
-    staging = Path(tempfile.mkdtemp(prefix="mathjax-", dir=target.parent.parent))
-    try:
-        with tarfile.open(tarball) as archive:
-            members = [m for m in archive.getmembers() if m.name.startswith("package/es5/")]
-            for member in members:
-                member.name = member.name.removeprefix("package/es5/")
-            archive.extractall(staging, members=members, filter="data")
-        (staging / ".version").write_text(wanted + "\n")
-        shutil.rmtree(target, ignore_errors=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    log.info("MathJax %s unpacked into %s", MATHJAX_VERSION, target)
-
-
-def _integrity(path: Path) -> str:
-    return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
-
-
 # --------------------------------------------------------------------------- notebook CSS
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 _EMPTY_SCRIPT = re.compile(r'<script src="">\s*</script>')

@@ -32,7 +32,6 @@ Links
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
 import json
@@ -42,8 +41,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -53,15 +50,30 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
+_HOOKS = str(Path(__file__).resolve().parent)
+if _HOOKS not in sys.path:  # the hooks' shared module, beside this file
+    sys.path.insert(0, _HOOKS)
+from npm_vendor import NpmPackage, ensure_vendored  # noqa: E402
+
 log = logging.getLogger("mkdocs.hooks.explorer")
 
-UPLOT_VERSION = "1.6.32"
-UPLOT_INTEGRITY = (
-    "sha512-KIMVnG68zvu5XXUbC4LQEPnhwOxBuLyW1AHtpm6IKTXImkbLgkMy+jabjLgSLMasNuGGzQm/"
-    "ep3tOkyTxpiQIw=="
-)
 UPLOT_DIR = Path("javascripts", "vendor", "uplot")
 UPLOT_FILES = ("uPlot.iife.min.js", "uPlot.min.css")
+UPLOT = NpmPackage(
+    name="uplot",
+    version="1.6.32",
+    integrity=(
+        "sha512-KIMVnG68zvu5XXUbC4LQEPnhwOxBuLyW1AHtpm6IKTXImkbLgkMy+jabjLgSLMasNuGGzQm/"
+        "ep3tOkyTxpiQIw=="
+    ),
+    target=UPLOT_DIR,
+    # the minified script and stylesheet, and the licence
+    select=lambda name: (
+        name.rsplit("/", 1)[-1]
+        if name in {f"package/dist/{n}" for n in UPLOT_FILES} | {"package/LICENSE"}
+        else None
+    ),
+)
 
 GRID_ENV = "BANKNOTE_GD_EXPLORER_GRID"
 DATA_URI = "assets/explorer"
@@ -84,7 +96,7 @@ _state: dict[str, object] = {}
 # --------------------------------------------------------------------------- MkDocs events
 def on_config(config):
     root = _root(config)
-    _ensure_uplot(root, Path(config.docs_dir))
+    ensure_vendored(UPLOT, root, Path(config.docs_dir))
     return config
 
 
@@ -277,51 +289,3 @@ def _root(config) -> Path:
 
 
 # --------------------------------------------------------------------------- uPlot
-def _ensure_uplot(root: Path, docs_dir: Path) -> None:
-    target = docs_dir / UPLOT_DIR
-    stamp = target / ".version"  # dot files are not copied to the site
-    wanted = f"{UPLOT_VERSION} {UPLOT_INTEGRITY}"
-    if stamp.is_file() and stamp.read_text().strip() == wanted:
-        return
-    tarball = root / ".cache" / "npm" / f"uplot-{UPLOT_VERSION}.tgz"
-    if not (tarball.is_file() and _integrity(tarball) == UPLOT_INTEGRITY):
-        npm = shutil.which("npm")
-        if npm is None:
-            raise PluginError(
-                "uPlot is vendored from the npm registry at build time (the site must work "
-                "offline), but npm is not installed: install Node.js and npm "
-                "(apt-get install npm) and build again."
-            )
-        tarball.parent.mkdir(parents=True, exist_ok=True)
-        log.info("fetching uplot@%s with npm pack", UPLOT_VERSION)
-        result = subprocess.run(
-            [npm, "pack", f"uplot@{UPLOT_VERSION}", "--pack-destination", str(tarball.parent)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0 or not tarball.is_file():
-            raise PluginError(f"npm pack uplot@{UPLOT_VERSION} failed:\n{result.stderr}")
-        if _integrity(tarball) != UPLOT_INTEGRITY:
-            tarball.unlink()
-            raise PluginError(f"uplot-{UPLOT_VERSION}.tgz does not match its pinned SHA-512")
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="uplot-", dir=target.parent))
-    try:
-        with tarfile.open(tarball) as archive:
-            wanted_names = {f"package/dist/{n}" for n in UPLOT_FILES} | {"package/LICENSE"}
-            members = [m for m in archive.getmembers() if m.name in wanted_names]
-            for member in members:
-                member.name = member.name.rsplit("/", 1)[-1]
-            archive.extractall(staging, members=members, filter="data")
-        (staging / ".version").write_text(wanted + "\n")
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    log.info("uPlot %s unpacked into %s", UPLOT_VERSION, target)
-
-
-def _integrity(path: Path) -> str:
-    return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
