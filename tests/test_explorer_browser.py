@@ -9,15 +9,13 @@ of the page at desktop (1400 px) and phone (400 px) width (see ``tests/test_site
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from test_site import CHROMEDRIVER, CHROMIUM, _color_scheme, _open, _screenshot, _severe
+from browser import chromium, serve
+from test_site import _color_scheme, _open, _screenshot, _severe
 
 pytestmark = pytest.mark.slow
 
@@ -34,53 +32,17 @@ def explorer_site(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="module")
 def explorer_url(explorer_site: Path):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(explorer_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(explorer_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def offline_browser(tmp_path_factory: pytest.TempPathFactory):
     """Headless Chromium that can reach 127.0.0.1 and nothing else."""
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        message = (
-            f"browser test needs {', '.join(missing)} (apt-get install chromium chromium-driver)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        "--window-size=1400,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-explorer')}",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    profile = tmp_path_factory.mktemp("chromium-explorer")
+    offline = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+    with chromium(profile, window="1400,1000", extra_args=offline) as driver:
+        yield driver
 
 
 def _load(driver, url: str) -> None:

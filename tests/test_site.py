@@ -19,18 +19,16 @@ lesson, in light and dark mode, to ``/tmp/site-shots`` (or that folder).
 from __future__ import annotations
 
 import base64
-import functools
-import http.server
 import io
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+from browser import chromium, serve
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +42,6 @@ MIN_FIGURE_FONT_PX = 9.9  # the hook keeps figure text at 10 CSS px or more (rou
 STRAY_REPR = re.compile(
     r"(?:&lt;|<)[\w.]+(?: object)? at 0x[0-9a-f]+(?:&gt;|>)|(?:&lt;|<)Figure size \d|Styler object"
 )
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PNG_IMG = re.compile(r'<img[^>]*\ssrc="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')
 EXTERNAL = re.compile(r'<(?:script|link|img|iframe)[^>]*\s(?:src|href)="(?:https?:)?//', re.I)
 
@@ -197,59 +193,15 @@ def test_no_page_loads_anything_from_the_network(built_site: tuple[Path, str]) -
 def site_url(built_site: tuple[Path, str]):
     """Serve the built site on a free port of 127.0.0.1."""
     site, _ = built_site
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):
     """Headless Debian Chromium driven by Selenium; skipped without it, unless on CI."""
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:  # pragma: no cover - selenium is in the test extra
-        missing.append("selenium")
-    if missing:
-        message = (
-            f"browser test needs {', '.join(missing)} "
-            "(apt-get install chromium chromium-driver; pip install -e '.[test]')"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), window="1280,900") as driver:
+        yield driver
 
 
 def _open(driver, url: str) -> None:
