@@ -81,6 +81,37 @@ def test_stops_once_the_smoothed_loss_exceeds_the_factor():
     assert np.all(smoothed[:-1] <= 2.0 * best_so_far[:-1])
 
 
+def test_several_seeds_at_once_give_each_seeds_own_run():
+    kwargs = dict(steps=40, min_lr=1e-3, max_lr=1e3)
+    together = bgd.lr_range_test(seed=[4, 1, 7], **kwargs)
+    assert together["seed"].unique().tolist() == [4, 1, 7]
+    lengths = together.groupby("seed", sort=False).size()
+    assert len(set(lengths)) > 1 and lengths.max() < 40  # each stopped early, at its own step
+    for seed in (4, 1, 7):
+        alone = bgd.lr_range_test(seed=seed, **kwargs)
+        pd.testing.assert_frame_equal(
+            together[together["seed"] == seed].reset_index(drop=True), alone, rtol=1e-5
+        )
+
+
+@pytest.mark.parametrize(("optimizer", "hidden_units"), [("sgd", 0), ("adam", 3)])
+def test_stacked_training_matches_keras_fit(optimizer, hidden_units):
+    split = bgd.split_data()
+    rates = lr_finder._rates(1e-3, 10.0, 25)
+    rows = lr_finder._batches(960, 16, 25, seed=6)
+    by_keras = lr_finder._keras_losses(split, optimizer, rates, rows, hidden_units, 6)
+    stacked = lr_finder._stacked_losses(split, optimizer, rates, rows[:, None], hidden_units, [6])
+    # Keras reports running means; the batch losses recovered from them carry float32
+    # rounding of the mean (~1e-7) times the batch count.
+    np.testing.assert_allclose(stacked[0], by_keras, rtol=1e-4, atol=1e-5)
+
+
+def test_optimizers_without_an_update_rule_are_trained_by_keras_fit():
+    frame = bgd.lr_range_test(optimizer="nadam", steps=6, min_lr=1e-3, max_lr=1.0, seed=[0, 1])
+    assert frame.groupby("seed").size().tolist() == [6, 6]
+    assert np.isfinite(frame["loss"]).all() and (frame["optimizer"] == "nadam").all()
+
+
 def test_mlp_and_adam_are_reproducible():
     kwargs = dict(optimizer="adam", hidden_units=4, steps=8, min_lr=1e-3, max_lr=1.0, seed=5)
     first = bgd.lr_range_test(**kwargs)
@@ -98,6 +129,12 @@ def test_mlp_and_adam_are_reproducible():
         ({"stop_factor": 1.0}, ValueError, "stop_factor must be > 1"),
         ({"batch_size": 5000}, ValueError, "batch_size must be between 1 and 960"),
         ({"standardize": "yes"}, TypeError, "standardize must be True or False"),
+        ({"seed": -1}, ValueError, "seed must be >= 0"),
+        ({"seed": "0"}, TypeError, "seed must be a whole number >= 0 or a sequence"),
+        ({"seed": []}, ValueError, "seed must not be an empty sequence"),
+        ({"seed": 1.5}, TypeError, "seed must be a whole number"),
+        ({"seed": [0, True]}, TypeError, "seed must be a whole number"),
+        ({"seed": [1, 2, 1]}, ValueError, "seed must not repeat"),
     ],
 )
 def test_arguments_are_checked_before_training(kwargs, error, match):
@@ -139,10 +176,15 @@ def test_minimum_rule_is_a_tenth_of_the_rate_at_the_lowest_loss():
     )
 
 
-def test_rules_refuse_several_runs_and_unknown_names(sgd_test):
-    both = pd.concat([sgd_test, sgd_test.assign(seed=3)])
-    with pytest.raises(ValueError, match="holds 2 range tests"):
-        bgd.suggest_learning_rate(both)
+def test_rules_give_one_suggestion_per_run_and_refuse_unknown_names(sgd_test):
+    shifted = sgd_test.assign(seed=3, learning_rate=sgd_test["learning_rate"] * 2)
+    both = pd.concat([sgd_test, shifted])
+    by_seed = bgd.suggest_learning_rate(both, rule="minimum")
+    assert by_seed.index.name == "seed" and by_seed.index.tolist() == [2, 3]
+    assert by_seed[2] == bgd.suggest_learning_rate(sgd_test, rule="minimum")
+    assert by_seed[3] == pytest.approx(2 * by_seed[2])
+    two_keys = bgd.suggest_learning_rate(pd.concat([both, sgd_test.assign(optimizer="adam")]))
+    assert two_keys.index.names == ["optimizer", "seed"] and len(two_keys) == 3
     with pytest.raises(ValueError, match="Unknown rule 'valley'"):
         bgd.suggest_learning_rate(sgd_test, rule="valley")
     with pytest.raises(ValueError, match="at least 3"):

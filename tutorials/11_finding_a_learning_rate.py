@@ -35,6 +35,8 @@ from IPython.display import Markdown
 
 import banknote_gd as bgd
 
+bgd.set_style()
+
 SEEDS = 10  # seeds 0 to 9: the range tests, and choosing on the grid
 FRESH_SEEDS = list(range(100, 110))  # seeds for the final comparison, never used to choose
 OPTIMIZERS = ["sgd", "adam"]
@@ -67,7 +69,8 @@ palette = sns.color_palette("colorblind")
 # and a smoothed version of it (an exponential moving average), and stops once the
 # smoothed loss has grown to four times its lowest value. We keep a validation part of the
 # training rows aside, as the grid search below will, and run the test on the rest, for
-# each of the `SEEDS` seeds and both optimizers; the figure shows one of these tests.
+# each of the `SEEDS` seeds and both optimizers: given a list of seeds, one call runs one
+# test per seed, all trained at once. The figure shows one of these tests.
 
 # %%
 data = bgd.split_data(validation_size=VALIDATION_SIZE)
@@ -80,10 +83,9 @@ tests = pd.concat(
             steps=RANGE_STEPS,
             batch_size=BATCH_SIZE,
             data=data,
-            seed=seed,
+            seed=list(range(SEEDS)),
         )
         for name in OPTIMIZERS
-        for seed in range(SEEDS)
     ],
     ignore_index=True,
 )
@@ -101,26 +103,20 @@ one_test.head()
 # - **minimum**: a tenth of the rate at which the smoothed loss is lowest (at the minimum
 #   the rate is already nearly too large; a tenth of it is the usual cautious choice).
 #
-# A single range test is one seed, with one initial point and one order of batches. Here
-# are the suggestions of all the tests, and how much they move from seed to seed.
+# A single range test is one seed, with one initial point and one order of batches. Given
+# the frame of many tests, `bgd.suggest_learning_rate` returns one suggestion per test,
+# indexed here by optimizer and seed. Here is how much they move from seed to seed.
 
 # %%
 suggested = pd.DataFrame(
-    [
-        {
-            "optimizer": name,
-            "seed": seed,
-            **{rule: bgd.suggest_learning_rate(run, rule=rule) for rule in RULES},
-        }
-        for (name, seed), run in tests.groupby(["optimizer", "seed"], sort=False)
-    ]
-)
+    {rule: bgd.suggest_learning_rate(tests, rule=rule) for rule in RULES}
+).reset_index()
 suggestion = suggested.groupby("optimizer", sort=False)[RULES].median()
 spread = suggested.groupby("optimizer", sort=False)[RULES].agg(lambda r: r.max() / r.min())
 pd.concat({"median over seeds": suggestion, "largest / smallest": spread}, axis=1).round(3)
 
 # %%
-figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+figure, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
 for ax, name in zip(axes, OPTIMIZERS):
     sns.lineplot(
         data=tests[tests["optimizer"] == name],
@@ -139,13 +135,14 @@ for ax, name in zip(axes, OPTIMIZERS):
         )
     ax.set(
         xscale="log",
-        yscale="log",
         xlabel="learning rate η (log scale)",
         ylabel="smoothed training loss (log scale)",
         title=f"{name}: {SEEDS} range tests, one line per seed",
     )
-    ax.legend()
+    bgd.log_axis(ax, axis="y")
     ax.grid(alpha=0.3)
+figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
+plt.show()
 
 # %% [markdown]
 # ## Checked against a grid search
@@ -176,7 +173,7 @@ grid_loss.style.format("{:.4f}").format_index("{:g}", axis=1).highlight_min(
 )
 
 # %%
-figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+figure, axes = plt.subplots(1, 2, figsize=(10, 5), layout="constrained")
 for ax, name in zip(axes, OPTIMIZERS):
     sns.lineplot(
         data=validation[validation["optimizer"] == name],
@@ -200,13 +197,15 @@ for ax, name in zip(axes, OPTIMIZERS):
     ax.axvline(grid_best[name], color="0.3", lw=1, label="grid: best rate")
     ax.set(
         xscale="log",
-        yscale="log",
         xlabel="learning rate η (log scale)",
         ylabel="validation loss of the final weights (log scale)",
         title=f"{name}: grid search and range test, {EPOCHS} epochs",
     )
-    ax.legend(fontsize=8)
+    bgd.log_axis(ax, axis="y")
+    ax.get_legend().remove()
     ax.grid(alpha=0.3)
+figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
+plt.show()
 
 # %% [markdown]
 # Now the final check, on seeds that played no part in either choice (`FRESH_SEEDS`):

@@ -13,6 +13,10 @@ evenly spaced on a log scale (Keras's ``ExponentialDecay`` with a growth factor)
 stops early once the smoothed loss exceeds ``stop_factor`` (4) times the lowest smoothed loss
 seen, or is no longer finite: past that point the loss only says "too large".
 
+One test is one seed (one initial point, one order of batches) and its suggestion is noisy;
+``seed=[0, 1, ...]`` runs one test per seed, all trained at once, and
+:func:`suggest_learning_rate` then gives one suggestion per seed.
+
 Examples
 --------
 >>> frame = lr_range_test(steps=30, min_lr=1e-3, max_lr=100.0)
@@ -21,6 +25,9 @@ Examples
 >>> rate = suggest_learning_rate(frame)
 >>> bool(1e-3 < rate < 100.0)
 True
+>>> by_seed = suggest_learning_rate(lr_range_test(steps=30, max_lr=100.0, seed=[0, 1, 2]))
+>>> by_seed.index.name, len(by_seed)
+('seed', 3)
 """
 
 from __future__ import annotations
@@ -28,13 +35,14 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ._checks import check_choice, check_columns, check_int, check_positive_float
-from ._random import batch_order
+from ._random import batch_order, initial_weights
 from .curvature import _resolve_data
 from .data import Split
 from .models import build_model
@@ -98,36 +106,35 @@ def _smooth(loss: np.ndarray, beta: float) -> np.ndarray:
     return out
 
 
-def _recorder(beta: float, stop_factor: float | None):
-    """A Keras callback that records each batch's loss and stops when it blows up.
+def _stop_index(loss: np.ndarray, beta: float, stop_factor: float | None) -> int:
+    """How many updates of ``loss`` the test keeps: up to and including the first one whose
+    smoothed loss exceeds ``stop_factor`` times the lowest so far, or is not finite."""
+    with np.errstate(all="ignore"):
+        smoothed = _smooth(loss, beta)
+        stop = ~np.isfinite(smoothed)
+        if stop_factor is not None:
+            stop |= smoothed > stop_factor * np.fmin.accumulate(smoothed)
+    return int(np.argmax(stop)) + 1 if stop.any() else len(loss)
 
-    Keras reports the running mean of the epoch's losses after each batch; the batch's own
-    loss is recovered from two consecutive means (all batches have ``batch_size`` rows).
-    """
-    import keras
 
-    class LossRecorder(keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.losses: list[float] = []
-            self._previous = 0.0
-            self._average = 0.0
-            self._best = math.inf
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            mean = float((logs or {})["loss"])
-            k = batch + 1
-            loss = k * mean - (k - 1) * self._previous
-            self._previous = mean
-            self.losses.append(loss)
-            self._average = beta * self._average + (1.0 - beta) * loss
-            smoothed = self._average / (1.0 - beta**k)
-            self._best = min(self._best, smoothed)
-            too_high = stop_factor is not None and smoothed > stop_factor * self._best
-            if not math.isfinite(smoothed) or too_high:
-                self.model.stop_training = True
-
-    return LossRecorder()
+def _check_seed(seed: Any) -> list[int]:
+    """``seed`` (a whole number, or a sequence of distinct ones) as a list of seeds."""
+    several = not isinstance(seed, numbers.Real)
+    if several and (isinstance(seed, (str, bytes)) or not isinstance(seed, Iterable)):
+        raise TypeError(
+            f"seed must be a whole number >= 0 or a sequence of them, got {seed!r} "
+            f"({type(seed).__name__})."
+        )
+    seeds = list(seed) if several else [seed]
+    for value in seeds:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"seed must be a whole number, got {value!r} (bool).")
+    seeds = [check_int("seed", value, minimum=0) for value in seeds]
+    if not seeds:
+        raise ValueError("seed must not be an empty sequence; give e.g. seed=0 or seed=range(5).")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seed must not repeat a seed, got {seeds}.")
+    return seeds
 
 
 def _check_test_args(
@@ -159,7 +166,7 @@ def lr_range_test(
     batch_size: int = 32,
     standardize: bool | None = None,
     hidden_units: int = 0,
-    seed: int = 0,
+    seed: int | Sequence[int] = 0,
     data: Split | None = None,
     smoothing: float = 0.9,
     stop_factor: float | None = 4.0,
@@ -167,11 +174,15 @@ def lr_range_test(
     """The learning-rate range test (Smith, 2017): one run with the rate rising exponentially.
 
     A fresh model (:func:`banknote_gd.build_model`, initial weights from ``seed``) is
-    trained with Keras ``fit`` on batches in the package's seeded order, with the rate of
-    update $t$ equal to ``min_lr * (max_lr / min_lr) ** (t / (steps - 1))``. The loss of
-    each batch, measured before its update, is recorded. The run stops early when the
-    smoothed loss exceeds ``stop_factor`` times the lowest smoothed loss so far, or stops
-    being finite.
+    trained on batches in the package's seeded order, with the rate of update $t$ equal to
+    ``min_lr * (max_lr / min_lr) ** (t / (steps - 1))``. The loss of each batch, measured
+    before its update, is recorded. The run stops early when the smoothed loss exceeds
+    ``stop_factor`` times the lowest smoothed loss so far, or stops being finite.
+
+    With several seeds, all the runs are trained at once, stacked in one TensorFlow
+    function (the vectorised engine's updates, :mod:`banknote_gd.engine`), each with its
+    own weights, batches and early stop: the rows of a seed are those it gets alone.
+    Optimizers that engine does not implement are trained with Keras ``fit``, seed by seed.
 
     Parameters
     ----------
@@ -188,7 +199,8 @@ def lr_range_test(
     hidden_units
         0 for logistic regression, else the units of one hidden ReLU layer.
     seed
-        Seed of the initial weights and of the batch order.
+        Seed of the initial weights and of the batch order, or a sequence of distinct
+        seeds: one range test per seed.
     data
         A :class:`banknote_gd.Split`; by default the course's split. Only its training rows
         are used.
@@ -203,65 +215,190 @@ def lr_range_test(
     Returns
     -------
     pandas.DataFrame
-        One row per update taken, columns :data:`LR_RANGE_COLUMNS`: ``step`` (1-based),
-        ``learning_rate`` (of that update), ``loss`` (of that batch, before the update),
-        ``smoothed_loss`` and the run's ``optimizer``, ``batch_size``, ``hidden_units``,
-        ``standardize`` and ``seed``.
+        One row per seed and update taken, columns :data:`LR_RANGE_COLUMNS`: ``step``
+        (1-based), ``learning_rate`` (of that update), ``loss`` (of that batch, before the
+        update), ``smoothed_loss`` and the run's ``optimizer``, ``batch_size``,
+        ``hidden_units``, ``standardize`` and ``seed``.
 
     Examples
     --------
     >>> frame = lr_range_test(optimizer="adam", steps=20, min_lr=1e-3, max_lr=1.0, seed=1)
     >>> len(frame) <= 20, float(frame["learning_rate"].iloc[0])
     (True, 0.001)
+    >>> frame = lr_range_test(steps=20, min_lr=1e-3, max_lr=1.0, seed=[0, 1, 2])
+    >>> frame.groupby("seed").size().tolist()  # 20 updates each: none stopped early
+    [20, 20, 20]
     """
     optimizer, min_lr, max_lr, steps, beta, stop_factor = _check_test_args(
         optimizer, min_lr, max_lr, steps, smoothing, stop_factor
     )
     data = _resolve_data(data, standardize)
-    n = data.X_train.shape[0]
-    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=n)
+    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=data.X_train.shape[0])
     hidden_units = check_int("hidden_units", hidden_units, minimum=0)
-    seed = check_int("seed", seed, minimum=0)
-    losses = _run(
-        data,
-        optimizer,
-        min_lr,
-        max_lr,
-        steps,
-        batch_size,
-        hidden_units,
-        seed,
-        _recorder(beta, stop_factor),
-    )
-    frame = pd.DataFrame(
-        {
-            "step": np.arange(1, len(losses) + 1),
-            "learning_rate": _rates(min_lr, max_lr, steps)[: len(losses)],
-            "loss": losses,
-            "smoothed_loss": _smooth(losses, beta),
-        }
-    )
-    config = dict(zip(_RUN, (optimizer, batch_size, hidden_units, data.standardized, seed)))
-    return frame.assign(**config)
+    seeds = _check_seed(seed)
+    rates = _rates(min_lr, max_lr, steps)
+    losses = _losses(data, optimizer, rates, batch_size, hidden_units, seeds)
+    config = dict(zip(_RUN, (optimizer, batch_size, hidden_units, data.standardized)))
+    frames = []
+    for one_seed, loss in zip(seeds, losses):
+        loss = loss[: _stop_index(loss, beta, stop_factor)]
+        frame = pd.DataFrame(
+            {
+                "step": np.arange(1, len(loss) + 1),
+                "learning_rate": rates[: len(loss)],
+                "loss": loss,
+                "smoothed_loss": _smooth(loss, beta),
+            }
+        )
+        frames.append(frame.assign(**config, seed=one_seed))
+    return pd.concat(frames, ignore_index=True)
 
 
-def _run(
+def _losses(
     data: Split,
     optimizer: str,
-    min_lr: float,
-    max_lr: float,
-    steps: int,
+    rates: np.ndarray,
     batch_size: int,
     hidden_units: int,
-    seed: int,
-    recorder: Any,
+    seeds: list[int],
 ) -> np.ndarray:
-    """Train the one run of the range test; return the recorded batch losses."""
+    """The loss of every batch of every seed's run, shape (seeds, steps), none stopped early."""
+    from .engine import supports
+
+    n = data.X_train.shape[0]
+    index = np.stack([_batches(n, batch_size, len(rates), s) for s in seeds], axis=1)
+    if not supports(optimizer):
+        return np.stack(
+            [
+                _keras_losses(data, optimizer, rates, index[:, m], hidden_units, s)
+                for m, s in enumerate(seeds)
+            ]
+        )
+    return _stacked_losses(data, optimizer, rates, index, hidden_units, seeds)
+
+
+def _stacked_losses(
+    data: Split,
+    optimizer: str,
+    rates: np.ndarray,
+    index: np.ndarray,
+    hidden_units: int,
+    seeds: list[int],
+) -> np.ndarray:
+    """Train every seed's run at once; ``index`` holds the rows, shape (steps, seeds, batch)."""
+    import tensorflow as tf
+
+    from .engine import update_options
+    from .optimizers import get_spec
+
+    options = tuple(update_options(optimizer).items())
+    run = _stacked_function(get_spec(optimizer).keras_class, options, bool(hidden_units))
+    inits = [
+        initial_weights(s, n_features=data.X_train.shape[1], hidden_units=hidden_units)
+        for s in seeds
+    ]
+    losses = run(
+        [tf.constant(np.stack(w)) for w in zip(*inits)],
+        tf.constant(data.X_train, dtype=tf.float32),
+        tf.constant(data.y_train, dtype=tf.float32),
+        tf.constant(index.astype(np.int32)),
+        tf.constant(np.repeat(rates[:, None], len(seeds), axis=1).astype(np.float32)),
+    )
+    return losses.numpy().T.astype(np.float64)
+
+
+_STACKED: dict[tuple, Any] = {}
+"""Traced training functions of :func:`_stacked_losses`, by update rule and architecture."""
+
+
+def _stacked_function(keras_class: str, options: tuple, hidden: bool) -> Any:
+    """A traced function: stacked weights, data, rows, rates -> losses (steps, members).
+
+    Each update applies the vectorised engine's copy of the Keras optimizer
+    (:data:`banknote_gd.engine.UPDATE_RULES`) to every member with its own gradient; the
+    shapes are left open, so that one trace serves every batch size, seed count and steps.
+    """
+    key = (keras_class, options, hidden)
+    if key in _STACKED:
+        return _STACKED[key]
+    import tensorflow as tf
+
+    from .engine import UPDATE_RULES, _forward
+
+    rule, settings, f32, spec = UPDATE_RULES[keras_class], dict(options), tf.float32, tf.TensorSpec
+    params = [spec([None, None, 1], f32), spec([None, 1], f32)]
+    if hidden:
+        params = [spec([None, None, None], f32), spec([None, None], f32), *params]
+    signature = [params, spec([None, None], f32), spec([None], f32)]
+    signature += [spec([None, None, None], tf.int32), spec([None, None], f32)]
+
+    @tf.function(input_signature=signature, autograph=False)
+    def run(params, x, y, index, rates):
+        def update(t, params, slots, losses):
+            xb, yb = tf.gather(x, index[t]), tf.gather(y, index[t])
+            with tf.GradientTape() as tape:
+                tape.watch(params)
+                logits = _forward(tf, params, xb, hidden)
+                loss = tf.reduce_mean(
+                    tf.nn.sigmoid_cross_entropy_with_logits(labels=yb, logits=logits), axis=1
+                )
+                total = tf.reduce_sum(loss)
+            grads = tape.gradient(total, params)
+            new = [
+                rule.apply(
+                    tf, settings, p, g, s, tf.reshape(rates[t], [-1] + [1] * (p.shape.rank - 1)), t
+                )
+                for p, g, s in zip(params, grads, slots)
+            ]
+            return t + 1, [p for p, _ in new], [s for _, s in new], losses.write(t, loss)
+
+        slots = [rule.init(tf, p, settings) for p in params]
+        losses = tf.TensorArray(f32, size=tf.shape(index)[0])
+        state = (tf.constant(0), list(params), slots, losses)
+        _, _, _, losses = tf.while_loop(lambda t, *_: t < tf.shape(index)[0], update, state)
+        return losses.stack()  # noqa: PD013 (a TensorArray, not a DataFrame)
+
+    _STACKED[key] = run
+    return run
+
+
+def _recorder():
+    """A Keras callback that records the loss of each batch.
+
+    Keras reports the running mean of the epoch's losses after each batch; the batch's own
+    loss is recovered from two consecutive means (all batches have ``batch_size`` rows).
+    """
+    import keras
+
+    class LossRecorder(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.losses: list[float] = []
+            self._previous = 0.0
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            mean = float((logs or {})["loss"])
+            self.losses.append((batch + 1) * mean - batch * self._previous)
+            self._previous = mean
+
+    return LossRecorder()
+
+
+def _keras_losses(
+    data: Split,
+    optimizer: str,
+    rates: np.ndarray,
+    rows: np.ndarray,
+    hidden_units: int,
+    seed: int,
+) -> np.ndarray:
+    """One seed's run with Keras ``fit`` (``rows``: shape (steps, batch)); its batch losses."""
     import keras
 
     keras.backend.clear_session()
+    steps, batch_size = rows.shape
     schedule = keras.optimizers.schedules.ExponentialDecay(
-        min_lr, decay_steps=max(steps - 1, 1), decay_rate=max_lr / min_lr
+        float(rates[0]), decay_steps=max(steps - 1, 1), decay_rate=float(rates[-1] / rates[0])
     )
     model = build_model(
         hidden_units=hidden_units,
@@ -270,12 +407,12 @@ def _run(
         seed=seed,
         n_features=data.X_train.shape[1],
     )
-    rows = _batches(data.X_train.shape[0], batch_size, steps, seed).reshape(-1)
+    recorder = _recorder()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         model.fit(
-            data.X_train[rows],
-            data.y_train[rows],
+            data.X_train[rows.reshape(-1)],
+            data.y_train[rows.reshape(-1)],
             batch_size=batch_size,
             epochs=1,
             shuffle=False,
@@ -285,23 +422,21 @@ def _run(
     return np.asarray(recorder.losses, dtype=np.float64)
 
 
-def _one_run(frame: pd.DataFrame, what: str) -> pd.DataFrame:
-    """Check ``frame`` is one range test; return its finite rows."""
-    check_columns(frame, ("learning_rate", "loss", "smoothed_loss"), what=what)
-    keys = [c for c in _RUN if c in frame.columns]
-    if keys and len(frame.drop_duplicates(keys)) > 1:
-        raise ValueError(
-            f"frame holds {len(frame.drop_duplicates(keys))} range tests (several {keys}); "
-            f"{what} reads one: select it first, e.g. frame[frame.optimizer == 'sgd']."
-        )
-    finite = frame[np.isfinite(frame["smoothed_loss"]) & (frame["learning_rate"] > 0)]
+def _varying(frame: pd.DataFrame) -> list[str]:
+    """The run columns (:data:`_RUN`) that take more than one value in ``frame``."""
+    return [c for c in _RUN if c in frame.columns and len(pd.unique(frame[c])) > 1]
+
+
+def _finite_run(run: pd.DataFrame, what: str) -> pd.DataFrame:
+    """The finite rows of one range test, by rising rate; at least 3 of them."""
+    finite = run[np.isfinite(run["smoothed_loss"]) & (run["learning_rate"] > 0)]
     if len(finite) < 3:
         raise ValueError(f"frame has {len(finite)} finite rows; {what} needs at least 3.")
     return finite.sort_values("learning_rate")
 
 
-def suggest_learning_rate(frame: pd.DataFrame, *, rule: str = "steepest") -> float:
-    """The learning rate a range test suggests, by a stated rule.
+def suggest_learning_rate(frame: pd.DataFrame, *, rule: str = "steepest") -> float | pd.Series:
+    """The learning rate a range test suggests, by a stated rule; one per run.
 
     Rules (:data:`RULES`):
 
@@ -320,19 +455,23 @@ def suggest_learning_rate(frame: pd.DataFrame, *, rule: str = "steepest") -> flo
     Parameters
     ----------
     frame
-        The frame :func:`lr_range_test` returns (one run).
+        The frame :func:`lr_range_test` returns: one run, or several (several seeds, or
+        frames of several tests concatenated).
     rule
         ``"steepest"`` or ``"minimum"``.
 
     Returns
     -------
-    float
-        The suggested learning rate.
+    float or pandas.Series
+        For one run, the suggested learning rate. For several, one suggestion per run: a
+        Series named ``"suggested_learning_rate"``, indexed by the run columns that differ
+        between the runs (``seed`` when only the seed does; ``optimizer`` and ``seed`` for
+        the tests of two optimizers with several seeds each).
 
     Raises
     ------
     ValueError
-        For an unknown rule, a frame with several runs or fewer than 3 finite rows.
+        For an unknown rule, or a run with fewer than 3 finite rows.
 
     Examples
     --------
@@ -343,9 +482,33 @@ def suggest_learning_rate(frame: pd.DataFrame, *, rule: str = "steepest") -> flo
     0.1
     >>> round(suggest_learning_rate(frame), 3)
     0.398
+
+    Two seeds, shifted copies of the curve (the second one's loss lowest at rate 2):
+
+    >>> runs = pd.concat([frame.assign(seed=0), frame.assign(seed=1, learning_rate=2 * rates)])
+    >>> suggest_learning_rate(runs, rule="minimum").round(3).to_dict()
+    {0: 0.1, 1: 0.2}
     """
     check_choice("rule", rule, RULES)
-    run = _one_run(frame, "suggest_learning_rate")
+    check_columns(frame, ("learning_rate", "loss", "smoothed_loss"), what="suggest_learning_rate")
+    varying = _varying(frame)
+    if not varying:
+        return _suggest(_finite_run(frame, "suggest_learning_rate"), rule)
+    keys, values = [], []
+    for key, run in frame.groupby(varying, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        keys.append(key)
+        values.append(_suggest(_finite_run(run, f"suggest_learning_rate (run {key})"), rule))
+    index = (
+        pd.MultiIndex.from_tuples(keys, names=varying)
+        if len(varying) > 1
+        else pd.Index([k[0] for k in keys], name=varying[0])
+    )
+    return pd.Series(values, index=index, name="suggested_learning_rate")
+
+
+def _suggest(run: pd.DataFrame, rule: str) -> float:
+    """The suggestion of ``rule`` for one run's finite rows, sorted by rate."""
     rates, smooth = run["learning_rate"].to_numpy(), run["smoothed_loss"].to_numpy()
     lowest = int(np.argmin(smooth))
     if rule == "minimum":
@@ -435,8 +598,7 @@ def plot_lr_range(
 
 def _split_runs(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The runs of ``frame``, labelled by the run columns that vary between them."""
-    keys = [c for c in _RUN if c in frame.columns]
-    varying = [c for c in keys if len(pd.unique(frame[c])) > 1]
+    varying = _varying(frame)
     if not varying:
         label = str(frame["optimizer"].iloc[0]) if "optimizer" in frame.columns else "range test"
         return {label: frame}
