@@ -36,6 +36,8 @@ from sklearn.tree import DecisionTreeClassifier
 
 import banknote_gd as bgd
 
+bgd.set_style()
+
 FEATURES = list(bgd.FEATURES)
 CLASS_NAMES = {0: "genuine", 1: "forged"}
 TEST_SIZE = 0.3  # the course's split: the defaults of bgd.split_data

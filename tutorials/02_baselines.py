@@ -41,6 +41,8 @@ from sklearn.preprocessing import StandardScaler, scale
 
 import banknote_gd as bgd
 
+bgd.set_style()
+
 N_FOLDS = 3
 N_REPEATS = 10
 RANDOM_STATE = 0

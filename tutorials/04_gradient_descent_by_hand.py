@@ -41,6 +41,8 @@ from IPython.display import Markdown
 import banknote_gd as bgd
 from banknote_gd import by_hand
 
+bgd.set_style()
+
 N_POINTS, TRUE_SLOPE, TRUE_INTERCEPT, NOISE = 50, 2.0, -1.0, 0.5  # the toy data
 STEPS = 50  # updates of the line fit
 W0, B0 = 0.0, 0.0  # where every line fit starts

@@ -37,9 +37,10 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown
-from matplotlib.ticker import FuncFormatter
 
 import banknote_gd as bgd
+
+bgd.set_style()
 
 EPOCHS = 10
 BATCH_SIZE = 16
@@ -268,17 +269,15 @@ with sns.axes_style("whitegrid"):
             linewidths=2,
             zorder=5,
         )
-    plain = FuncFormatter(lambda value, _: f"{value:g}")  # 0.02, not 2 x 10^-2
     for ax, label in zip(grid.axes.flat, ["excess training loss $L - L^*$", "validation loss"]):
         ax.set(
             xscale="log",
-            yscale="log",
             xlabel="initial learning rate $\\eta_0$",
             ylabel=label,
             title=label,
         )
         ax.set_xticks(LEARNING_RATES, [f"{rate:g}" for rate in LEARNING_RATES])
-        ax.yaxis.set_major_formatter(plain)
+        bgd.log_axis(ax, axis="y")  # plain numbers: 0.02, not 2 x 10^-2
     grid.figure.suptitle(
         f"Choosing $\\eta_0$ with seeds 0 to {SEEDS - 1} (ring: chosen, lowest mean excess loss)\n"
         f"line: mean; band: 95 % bootstrap interval of the mean over {SEEDS} seeds",

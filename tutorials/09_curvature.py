@@ -40,6 +40,8 @@ from IPython.display import Markdown
 
 import banknote_gd as bgd
 
+bgd.set_style()
+
 SEEDS = 10  # seeds 0 to 9: initial weights and batch order
 BATCH_SIZE = 32  # the mini-batch runs
 EPOCHS = 5  # of mini-batches of 32: 150 updates; the full-batch runs get as many
@@ -177,7 +179,7 @@ mean_excess = sweep.pivot_table(
 mean_excess.style.format("{:.2e}")
 
 # %%
-figure, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
+figure, axes = plt.subplots(1, 2, figsize=(10, 4.4), layout="constrained")
 for ax, name in zip(axes, SCALINGS):
     data = sweep[(sweep["features"] == name) & ~sweep["diverged"].astype(bool)]
     sns.lineplot(
@@ -205,7 +207,7 @@ for ax, name in zip(axes, SCALINGS):
             va="top",
             ha="right",
             transform=ax.get_xaxis_transform(),
-            fontsize=8,
+            fontsize=10,
         )
     ax.set(
         xscale="log",
@@ -220,6 +222,7 @@ figure.suptitle(
     f"Loss of the final weights above the minimum: mean and 95 % band over {SEEDS} seeds",
     fontsize="medium",
 )
+plt.show()
 
 # %% tags=["hide-input"]
 best_rate = mean_excess.groupby("features").idxmin().map(lambda pair: pair[1])
@@ -324,6 +327,7 @@ figure.suptitle(
     f"Sharpness along full-batch descent; lines: median, bands: range over {SEEDS} seeds",
     fontsize="medium",
 )
+plt.show()
 
 # %%
 summary = paths.groupby(["features", "learning_rate", "seed"]).agg(

@@ -40,6 +40,8 @@ from IPython.display import Markdown
 
 import banknote_gd as bgd
 
+bgd.set_style()
+
 SEEDS = 10  # seeds 0 to 9 choose each batch size's learning rate
 FRESH_SEEDS = list(range(100, 110))  # seeds that measure it, never used to choose
 TARGET = 2.0  # the target: a training loss of TARGET times the minimum L*
@@ -240,7 +242,7 @@ for ax, what in zip(axes, ["updates S", "examples E = S × B"]):
         title=f"{what.split(' ')[0].capitalize()} to the target, each batch size at its tuned rate",
     )
     ax.grid(alpha=0.3)
-axes[0].legend(fontsize=8)
+legend = figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
 
 # %% tags=["hide-input"]
 small, full_batch = BATCH_SIZES[0], n_train
