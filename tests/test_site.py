@@ -38,9 +38,12 @@ _ONLY = {int(n) for n in os.environ.get("BANKNOTE_GD_LESSONS", "").split(",") if
 LESSONS = [name for name in ALL_LESSONS if not _ONLY or int(name[:2]) in _ONLY]
 MIN_FIGURE_FONT_PX = 9.9  # the hook keeps figure text at 10 CSS px or more (rounding aside)
 # Object reprs that are no output a reader wants: `<seaborn.axisgrid.PairGrid at 0x7f...>`,
-# `<Figure size 640x480 with 1 Axes>` (a figure shown as text), a pandas Styler's repr.
+# `<Figure size 640x480 with 1 Axes>` (a figure shown as text), a pandas Styler's repr, and
+# what Matplotlib calls return when they end a cell: `Text(0.5, 1.0, ...)`, NumPy scalars
+# such as `(0.0155, np.float64(1.09))` from `set_ylim`.
 STRAY_REPR = re.compile(
     r"(?:&lt;|<)[\w.]+(?: object)? at 0x[0-9a-f]+(?:&gt;|>)|(?:&lt;|<)Figure size \d|Styler object"
+    r"|\bnp\.(?:float|int)\d+\(|<pre>\s*Text\(-?\d"
 )
 PNG_IMG = re.compile(r'<img[^>]*\ssrc="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')
 EXTERNAL = re.compile(r'<(?:script|link|img|iframe)[^>]*\s(?:src|href)="(?:https?:)?//', re.I)

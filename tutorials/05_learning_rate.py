@@ -141,6 +141,7 @@ loss_axis.annotate(
     "L* (the optimum)", (1, L_STAR), xycoords=("axes fraction", "data"), ha="right", va="bottom"
 )
 loss_axis.set_ylim(bottom=0.8 * L_STAR)
+plt.show()
 
 # %% [markdown]
 # [Explore this](explorer.md#optimizer=sgd&learning_rate=0.5&batch_size=16&view=curves)
