@@ -172,7 +172,9 @@ def test_sweep_colours_follow_the_colorblind_palette_in_legend_order():
 
 def test_sweep_title_says_mean_and_band_over_seeds_and_draws_bands():
     grid = plot_sweep(sweep_frame(values=(0.1, 0.5)))
-    assert "mean and 95 % band over 3 seeds" in grid.figure.get_suptitle()
+    assert "mean over 3 seeds, band: 95 % bootstrap interval of the mean" in (
+        grid.figure.get_suptitle()
+    )
     for ax in grid.axes.flat:
         assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 2
 

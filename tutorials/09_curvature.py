@@ -219,7 +219,8 @@ for ax, name in zip(axes, SCALINGS):
     ax.grid(alpha=0.3)
     ax.legend(title=f"{updates} updates", loc="lower left")
 figure.suptitle(
-    f"Loss of the final weights above the minimum: mean and 95 % band over {SEEDS} seeds",
+    f"Loss of the final weights above the minimum: mean over {SEEDS} seeds, "
+    "band: 95 % bootstrap interval of the mean",
     fontsize="medium",
 )
 plt.show()

@@ -183,7 +183,7 @@ for ax, name in zip(axes, OPTIMIZERS):
         color=palette[0],
         errorbar=("ci", 95),
         seed=0,
-        label=f"grid: mean and 95 % band over {SEEDS} seeds",
+        label=f"grid: mean over {SEEDS} seeds, 95 % bootstrap interval",
         ax=ax,
     )
     for rule, colour, dash in zip(RULES, palette[1:3], ["--", ":"]):

@@ -232,9 +232,9 @@ def _describe_errorbar(errorbar: Any) -> str | None:
         return None
     method, level = (errorbar, None) if isinstance(errorbar, str) else tuple(errorbar)
     if method == "ci":
-        return f"{95 if level is None else level:g} % band"
+        return f"{95 if level is None else level:g} % bootstrap interval of the mean"
     if method == "pi":
-        return f"{95 if level is None else level:g} % percentile band"
+        return f"band holding the middle {95 if level is None else level:g} % of runs"
     if method in ("sd", "se"):
         return f"± {1 if level is None else level:g} {method} band"
     return "band"
@@ -459,7 +459,9 @@ def plot_history(frame: pd.DataFrame, *, title: str | None = None) -> sns.FacetG
             last = test_acc[test_acc["epoch"] == test_acc["epoch"].max()]["value"]
             summary = f"final test accuracy {100 * last.mean():.1f} %"
             if n_kept > 1:
-                summary += f"; lines: mean and 95 % band over {n_kept} seeds"
+                summary += (
+                    f"; lines: mean over {n_kept} seeds, band: 95 % bootstrap interval of the mean"
+                )
         else:
             summary = "no test rows in frame"
         if n_diverged == n_seeds:
@@ -609,7 +611,7 @@ def plot_sweep(
     if max(seeds) == 1:
         stats = "one seed per line"
     else:
-        stats = f"mean{' and ' + band if band else ''} over {seeds_text} seeds"
+        stats = f"mean over {seeds_text} seeds" + (f", band: {band}" if band else "")
     total_div = int(n_div.sum())
     if total_div:
         stats += f"; {total_div} of {int(n_runs.sum())} runs diverged and are left out of the means"
