@@ -8,6 +8,8 @@ holding a verified copy. No test touches the network.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -40,3 +42,22 @@ def banknote_data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data.seed_data_cache(SHARED_DATA, data_home=home)
     os.environ[data.ENV_VAR] = str(home)
     return home
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Build the site once for the slow tests that need it; return its folder and the log."""
+    site = tmp_path_factory.mktemp("site")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{log[-6000:]}"
+    return site, log

@@ -23,8 +23,6 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -50,25 +48,6 @@ EXTERNAL = re.compile(r'<(?:script|link|img|iframe)[^>]*\s(?:src|href)="(?:https
 
 
 # --------------------------------------------------------------------------- the build
-@pytest.fixture(scope="module")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """Build the site once for this module; return its folder and the build's log."""
-    site = tmp_path_factory.mktemp("site")
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{log[-6000:]}"
-    return site, log
-
-
 def _title(name: str) -> str:
     """A lesson's H1, read from its source."""
     text = (ROOT / "tutorials" / f"{name}.py").read_text(encoding="utf-8")
