@@ -45,7 +45,9 @@ def banknote_data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def built_site(
+    tmp_path_factory: pytest.TempPathFactory, banknote_data_home: Path
+) -> tuple[Path, str]:
     """Build the site once for the slow tests that need it; return its folder and the log."""
     site = tmp_path_factory.mktemp("site")
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
