@@ -46,6 +46,7 @@ __all__ = [
     "Engine",
     "FitEngine",
     "Task",
+    "TaskResult",
     "VectorizedEngine",
     "fit_run",
     "get_engine",
@@ -100,6 +101,38 @@ class Task:
             )
             for a, b in itertools.pairwise(edges)
         ]
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """A vectorised task's history as arrays: what :func:`run_task` sends back to the client.
+
+    Arrays are far smaller and faster to send than the frame (no per-row strings to pickle),
+    and the client builds the frame of many tasks at once (:meth:`frame`).
+
+    Attributes
+    ----------
+    engine
+        Registry name of the engine that trained the runs.
+    steps_per_epoch
+        Updates per epoch (shared by the task's runs).
+    metrics
+        ``{(split, metric): array of shape (runs, epochs)}``, runs in the task's order.
+    """
+
+    engine: str
+    steps_per_epoch: int
+    metrics: dict[tuple[str, str], np.ndarray]
+
+    def frame(self, task: Task) -> pd.DataFrame:
+        """The tidy history of ``task``'s runs (as :meth:`Engine.train` returns it)."""
+        return group_frame(
+            list(task.configs),
+            list(task.seeds),
+            steps_per_epoch=self.steps_per_epoch,
+            metrics=self.metrics,
+            engine=self.engine,
+        )
 
 
 class Engine(ABC):
@@ -230,6 +263,17 @@ class VectorizedEngine(Engine):
         seeds: Sequence[int],
         rates: Mapping[tuple[str, float], np.ndarray] | None = None,
     ) -> pd.DataFrame:
+        task = Task(self.name, split, tuple(configs), tuple(seeds), tuple(range(len(seeds))))
+        return self.train_arrays(split, configs, seeds, rates).frame(task)
+
+    def train_arrays(
+        self,
+        split: Split,
+        configs: Sequence[dict],
+        seeds: Sequence[int],
+        rates: Mapping[tuple[str, float], np.ndarray] | None = None,
+    ) -> TaskResult:
+        """Train like :meth:`train`; return the history as arrays, not as a frame."""
         first = configs[0]
         steps = math.ceil(split.X_train.shape[0] / first["batch_size"])
         tables = schedule_tables(configs, steps * first["epochs"], rates)
@@ -242,13 +286,7 @@ class VectorizedEngine(Engine):
             seeds=list(seeds),
             learning_rates=np.stack([tables[c["schedule"], c["learning_rate"]] for c in configs]),
         )
-        return group_frame(
-            list(configs),
-            list(seeds),
-            steps_per_epoch=result.steps_per_epoch,
-            metrics=result.metrics,
-            engine=self.name,
-        )
+        return TaskResult(self.name, result.steps_per_epoch, result.metrics)
 
 
 ENGINES: dict[str, Engine] = {e.name: e for e in (VectorizedEngine(), FitEngine())}
@@ -300,7 +338,7 @@ def _limit_threads(threads: int | None) -> None:
         pass
 
 
-def run_task(task: Task, threads: int | None = None) -> pd.DataFrame:
+def run_task(task: Task, threads: int | None = None) -> pd.DataFrame | TaskResult:
     """Train one :class:`Task` with its engine; the function executors run.
 
     Parameters
@@ -313,11 +351,13 @@ def run_task(task: Task, threads: int | None = None) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        The runs' tidy history, run by run in the task's order.
+    pandas.DataFrame or TaskResult
+        The runs' tidy history, run by run in the task's order: as arrays
+        (:class:`TaskResult`, whose ``frame(task)`` is the frame) from the vectorised engine,
+        as a frame from the others.
     """
     _limit_threads(threads)
     engine = get_engine(task.engine)
-    if task.rates and isinstance(engine, VectorizedEngine):
-        return engine.train(task.split, task.configs, task.seeds, task.rates)
+    if isinstance(engine, VectorizedEngine):
+        return engine.train_arrays(task.split, task.configs, task.seeds, task.rates or None)
     return engine.train(task.split, task.configs, task.seeds)

@@ -34,7 +34,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pandas as pd
 
 from . import engines
-from .engines import Task
+from .engines import Task, TaskResult
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -148,9 +148,13 @@ def _renew(executor: Executor, owned: list[Executor]) -> Executor:
 def run_tasks(
     tasks: Sequence[Task],
     executor: Executor | None,
-    on_result: Callable[[Task, pd.DataFrame], None],
+    on_result: Callable[[Task, pd.DataFrame | TaskResult], None],
 ) -> None:
     """Train every task, in this process or on ``executor``; call ``on_result`` as each ends.
+
+    ``on_result`` gets what :func:`banknote_gd.engines.run_task` returns: the vectorised
+    engine's metric arrays (:class:`banknote_gd.engines.TaskResult`, small to send back; the
+    client builds the frame), or a frame from the other engines.
 
     Raises
     ------

@@ -22,7 +22,7 @@ from . import cache as result_cache
 from ._checks import check_bool, check_choice, check_int, check_seeds
 from .data import Split, load_banknotes, split_data
 from .engines import ENGINES as ENGINE_REGISTRY
-from .engines import Task, fit_run, get_engine, pick_engine, schedule_tables
+from .engines import Task, TaskResult, fit_run, get_engine, pick_engine, schedule_tables
 from .executors import balance, executor_workers, run_tasks
 from .frames import _DTYPES, HISTORY_COLUMNS, METRICS, RUN_COLUMNS, SPLITS, normalize_history
 from .parameters import DATA_PARAMETERS, PARAMETER_TABLE, PARAMETERS, check_names, resolve_config
@@ -512,18 +512,50 @@ def _group(runs: list[tuple], kinds: list[str], todo: list[int]) -> list[Task]:
 
 
 def _run_groups(tasks, executor, out_path, progress) -> list[pd.DataFrame]:
-    """Train the tasks; write each finished one to ``out`` at once; tag rows with ``_run``."""
-    done: list[pd.DataFrame] = []
+    """Train the tasks; write each finished one to ``out`` at once; tag rows with ``_run``.
 
-    def finished(task: Task, frame: pd.DataFrame) -> None:
-        if out_path is not None:
-            _append(out_path, frame)
-        done.append(frame.assign(_run=np.repeat(task.ids, len(frame) // len(task))))
+    Without ``out``, the arrays of the vectorised engine's tasks are kept as they arrive and
+    turned into frames at the end, many tasks per frame (:func:`_frames_from_arrays`): the
+    client's share of the work, which no worker can take, stays small.
+    """
+    done: list[pd.DataFrame] = []
+    arrays: list[tuple[Task, TaskResult]] = []
+
+    def finished(task: Task, result: pd.DataFrame | TaskResult) -> None:
+        if isinstance(result, TaskResult) and out_path is None:
+            arrays.append((task, result))
+        else:
+            frame = result.frame(task) if isinstance(result, TaskResult) else result
+            if out_path is not None:
+                _append(out_path, frame)
+            done.append(frame.assign(_run=np.repeat(task.ids, len(frame) // len(task))))
         bar.update(len(task))
 
     with _progress_bar(sum(len(t) for t in tasks), progress) as bar:
         run_tasks(tasks, executor, finished)
-    return done
+    return done + _frames_from_arrays(arrays)
+
+
+def _frames_from_arrays(results: list[tuple[Task, TaskResult]]) -> list[pd.DataFrame]:
+    """One frame per kind of task (engine, updates per epoch, epochs, splits), rows tagged."""
+    kinds: dict[tuple, list[tuple[Task, TaskResult]]] = {}
+    for task, result in results:
+        shape = next(iter(result.metrics.values())).shape[1]
+        key = (result.engine, result.steps_per_epoch, shape, tuple(sorted(result.metrics)))
+        kinds.setdefault(key, []).append((task, result))
+    frames = []
+    for (engine, steps, _, names), part in kinds.items():
+        whole = Task(
+            engine,
+            part[0][0].split,
+            tuple(c for task, _ in part for c in task.configs),
+            tuple(s for task, _ in part for s in task.seeds),
+            tuple(i for task, _ in part for i in task.ids),
+        )
+        metrics = {n: np.concatenate([result.metrics[n] for _, result in part]) for n in names}
+        frame = TaskResult(engine, steps, metrics).frame(whole)
+        frames.append(frame.assign(_run=np.repeat(whole.ids, len(frame) // len(whole))))
+    return frames
 
 
 def _order_rows(frames: list[pd.DataFrame], n_runs: int) -> pd.DataFrame:
