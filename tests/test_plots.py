@@ -19,17 +19,7 @@ from banknote_gd.plots import plot_history, plot_pairs, plot_sweep
 
 EPOCHS = 5
 STEPS_PER_EPOCH = 30
-BASE = {
-    "optimizer": "sgd",
-    "learning_rate": 0.1,
-    "batch_size": 32,
-    "schedule": "constant",
-    "hidden_units": 0,
-    "standardize": True,
-    "validation_size": 0.0,
-    "split_seed": 42,
-    "epochs": EPOCHS,
-}
+BASE = {**bgd.PARAMETERS, "learning_rate": 0.1, "epochs": EPOCHS}
 
 
 @pytest.fixture(autouse=True)

@@ -19,17 +19,7 @@ import banknote_gd as bgd
 from banknote_gd.frames import CONFIG_COLUMNS, RUN_COLUMNS
 from banknote_gd.stats import COMPARE_COLUMNS
 
-DEFAULTS = {
-    "optimizer": "sgd",
-    "learning_rate": 0.1,
-    "batch_size": 32,
-    "schedule": "constant",
-    "hidden_units": 0,
-    "standardize": True,
-    "validation_size": 0.0,
-    "split_seed": 42,
-    "epochs": 3,
-}
+DEFAULTS = {**bgd.PARAMETERS, "learning_rate": 0.1, "epochs": 3}
 
 
 def make_frame(grid: dict, seeds=range(6), *, value=None, rng_seed=0) -> pd.DataFrame:

@@ -28,7 +28,6 @@ from .training import ENGINES
 __all__ = ["main"]
 
 # PARAMETER=VALUES types come from the one parameter table.
-_TYPES = {name: "bool" if p.type is bool else p.type for name, p in PARAMETER_TABLE.items()}
 
 _EPILOG = """\
 examples:
@@ -48,15 +47,6 @@ examples:
   banknote-gd lessons course
       write the lessons as notebooks into the folder course/ (edited copies are kept)
 """
-
-
-def _parse_bool(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("true", "yes", "1", "on"):
-        return True
-    if lowered in ("false", "no", "0", "off"):
-        return False
-    raise ValueError(f"expected true or false, got {text!r}")
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, list]:
@@ -81,20 +71,21 @@ def parse_assignments(items: Sequence[str]) -> dict[str, list]:
                 f"{item!r} is not of the form PARAMETER=VALUE[,VALUE...], "
                 f"for example learning_rate=0.01,0.1."
             )
-        if name not in _TYPES:
+        if name not in PARAMETER_TABLE:
             raise ValueError(
-                f"unknown parameter {name!r} in {item!r}; allowed: {', '.join(_TYPES)}."
+                f"unknown parameter {name!r} in {item!r}; allowed: {', '.join(PARAMETER_TABLE)}."
             )
         if name in grid:
             raise ValueError(f"parameter {name!r} is given twice.")
-        kind = _TYPES[name]
+        parameter = PARAMETER_TABLE[name]
         values = []
         for part in text.split(","):
             part = part.strip()
             try:
-                values.append(_parse_bool(part) if kind == "bool" else kind(part))
+                values.append(parameter.parse(part))
             except ValueError:
-                expected = "true or false" if kind == "bool" else f"a {kind.__name__}"
+                kind = parameter.type
+                expected = "true or false" if kind is bool else f"a {kind.__name__}"
                 raise ValueError(f"{name} takes {expected}; {part!r} in {item!r} is not.") from None
         grid[name] = values
     return grid
@@ -296,8 +287,8 @@ def _sweep(args, parser) -> int:
     except ValueError as error:
         parser.error(str(error))
     hue = args.hue or next((k for k, v in grid.items() if len(v) > 1), next(iter(grid)))
-    if hue not in _TYPES:
-        parser.error(f"--hue must be one of {', '.join(_TYPES)}, got {hue!r}.")
+    if hue not in PARAMETER_TABLE:
+        parser.error(f"--hue must be one of {', '.join(PARAMETER_TABLE)}, got {hue!r}.")
     if args.plot:
         plot_path = Path(args.plot)
         if plot_path.suffix.lower() not in (".png", ".svg", ".pdf"):
