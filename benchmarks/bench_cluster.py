@@ -3,7 +3,7 @@
 Run from a checkout with the ``dask`` extra installed (``pip install -e ".[dask]"``) and the
 data cached::
 
-    python benchmarks/bench_cluster.py                 # the explorer-sized grid (25,920 runs)
+    python benchmarks/bench_cluster.py                 # the explorer's grid (36,720 runs)
     python benchmarks/bench_cluster.py --grid medium   # a subset (documented below), faster
 
 It prints, from one run on one machine:
@@ -15,22 +15,25 @@ It prints, from one run on one machine:
    shape: ``banknote_gd.engine.XLA = True``), next to the course's own loop (clear the
    session, build, compile, ``fit`` per configuration). The README's figure for the first
    engine (AutoGraph + XLA, 1.547 s on 2026-11-22) is printed too, as measured then.
-2. **Scaling.** The same large grid trained serially in a fresh process (TensorFlow's own
-   threads), then on a local pool (``banknote_gd.executors.local_pool``) and on a Dask
-   ``LocalCluster`` of 1 and of 2 single-threaded worker processes, each from cold (worker
-   start, TensorFlow import and tracing included): seconds, runs per second, speed-up over
-   1 worker of the same kind and efficiency per worker (speed-up / workers). Every frame is
-   checked to be identical to the serial one.
+2. **Scaling.** The same large grid trained serially (TensorFlow's own threads), then on a
+   local pool (``banknote_gd.executors.local_pool``, created inside the timing: its
+   processes start and import TensorFlow) and on a Dask ``LocalCluster`` (started before
+   the timing, as a running cluster would be) of 1 and of 2 single-threaded worker
+   processes. Each is timed in a fresh client process that has, like a learner's session,
+   imported the package, TensorFlow and Keras and loaded the data, and nothing else: no
+   trace, no learning-rate table. Printed: seconds, runs per second, speed-up over 1 worker
+   of the same kind and efficiency per worker (speed-up / workers). Every frame is checked
+   to be identical to the serial one.
 
 3. **Repeated pairs** (``--pairs N``): N more runs of the local pool, 1 worker then 2 workers
    back to back, each pair's ratio and their median. On a shared machine one pair can be
    spoilt by another job; the median of side-by-side pairs is the honest figure.
 
-Grids: ``explorer``: 6 optimizers (sgd, momentum, nesterov, adagrad, rmsprop, adam) x 12
-learning rates (1, 2, 5 per decade over four decades, each optimizer its own range) x batch
-sizes 1, 16, 32, 64, 128 and 960 (full) x 3 schedules (constant, step, cosine) x raw and
-standardised x 10 seeds, 10 epochs each: 25,920 runs. ``medium``: the same with 3 seeds
-(7,776 runs).
+Grids: ``explorer``: the site explorer's own grid (``banknote_gd.explorer.EXPLORER_GRID``:
+6 optimizers x 17 learning rates, each optimizer its own four decades, x batch sizes 1, 16,
+32, 64, 128 and 960 (full) x 3 schedules x raw and standardised = 3,672 configurations)
+x 10 seeds, 10 epochs each: 36,720 runs, as one sweep. ``medium``: the same with 3 seeds
+(11,016 runs).
 
 Timings are wall-clock seconds on a machine that may be shared: the ratios in one run are
 measured side by side.
@@ -57,23 +60,12 @@ OLD_COLD_SECONDS = 1.547  # README, 2026-11-22: AutoGraph + XLA per shape, 40 tr
 SEEDS = {"explorer": 10, "medium": 3}
 
 
-def _rates(first: int) -> list[float]:
-    return [float(f"{m}e{e}") for e in range(first, first + 4) for m in (1, 2, 5)]
-
-
 def explorer_grid() -> list[dict]:
-    """One grid per optimizer (each has its own learning-rate range): a list of grids."""
-    ranges = {"sgd": -2, "momentum": -3, "nesterov": -3, "adagrad": -2, "rmsprop": -3, "adam": -3}
-    return [
-        {
-            "optimizer": [name],
-            "learning_rate": _rates(first),
-            "batch_size": [1, 16, 32, 64, 128, 960],
-            "schedule": ["constant", "step", "cosine"],
-            "standardize": [False, True],
-        }
-        for name, first in ranges.items()
-    ]
+    """The site explorer's grid (``banknote_gd.explorer.EXPLORER_GRID``) as one list of
+    grids, one per optimizer (each has its own learning-rate range)."""
+    from banknote_gd.explorer import EXPLORER_GRID
+
+    return [EXPLORER_GRID.sweep_grid(name, 960) for name in EXPLORER_GRID.optimizers]
 
 
 def _sweep(grid, seeds, **kwargs):
@@ -99,15 +91,48 @@ def cold_child(xla: bool) -> None:
     print(json.dumps({"cold": cold, "warm": time.perf_counter() - start, "v": bgd.__version__}))
 
 
-def serial_child(name: str, out: str) -> None:
-    """In a fresh process: the large grid, serially, from cold."""
+def _prepare_client() -> None:
+    """What a learner's session has before its sweep: the package, TensorFlow and Keras
+    imported, the data loaded. Nothing traced, no learning-rate table computed."""
+    import keras  # noqa: F401
+    import tensorflow  # noqa: F401
+
     from banknote_gd import training
 
     training._split_for(True, 0.0, 42)
+    training._split_for(False, 0.0, 42)
+
+
+def run_child(name: str, kind: str, workers: int, out: str) -> None:
+    """In a fresh process: the large grid, serially, on a local pool or on a Dask cluster.
+
+    The pool is created inside the timing (its processes start and import TensorFlow); the
+    Dask cluster is started before it (it stands for a cluster that is already running).
+    """
+    _prepare_client()
+    if kind == "dask":
+        from dask.distributed import Client, LocalCluster
+
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
     start = time.perf_counter()
-    frame = _sweep(explorer_grid(), SEEDS[name])
+    if kind == "serial":
+        frame = _sweep(explorer_grid(), SEEDS[name])
+    elif kind == "pool":
+        from banknote_gd.executors import local_pool
+
+        with local_pool(workers) as pool:
+            frame = _sweep(explorer_grid(), SEEDS[name], executor=pool)
+    else:
+        frame = _sweep(explorer_grid(), SEEDS[name], executor=client.get_executor())
     seconds = time.perf_counter() - start
-    frame.to_parquet(out)
+    if kind == "dask":
+        client.close()
+        cluster.close()
+    if out:
+        frame.to_parquet(out)
     print(json.dumps({"seconds": seconds}))
 
 
@@ -118,17 +143,16 @@ def _child(*args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _pool_seconds(name: str, workers: int, reference=None) -> float:
-    """The large grid on a fresh local pool of ``workers`` processes, from cold."""
+def _timed(name: str, kind: str, workers: int, tmp: Path | None = None, reference=None) -> float:
+    """Seconds for the large grid in a fresh process; its frame checked against ``reference``."""
     import pandas as pd
 
-    from banknote_gd.executors import local_pool
+    from banknote_gd.frames import normalize_history
 
-    start = time.perf_counter()
-    with local_pool(workers) as pool:
-        frame = _sweep(explorer_grid(), SEEDS[name], executor=pool)
-    seconds = time.perf_counter() - start
+    out = "" if tmp is None else str(tmp / f"{kind}{workers}.parquet")
+    seconds = _child("--run-child", name, kind, str(workers), out)["seconds"]
     if reference is not None:
+        frame = normalize_history(pd.read_parquet(out))
         pd.testing.assert_frame_equal(frame, reference, check_exact=True)
     return seconds
 
@@ -137,7 +161,7 @@ def pairs(name: str, count: int) -> list[float]:
     """``count`` side-by-side pairs: 1 worker, then 2; the speed-up of each pair."""
     ratios = []
     for i in range(count):
-        one, two = _pool_seconds(name, 1), _pool_seconds(name, 2)
+        one, two = _timed(name, "pool", 1), _timed(name, "pool", 2)
         ratios.append(one / two)
         print(
             f"  pair {i + 1}: 1 worker {one:.1f} s, 2 workers {two:.1f} s, "
@@ -148,41 +172,30 @@ def pairs(name: str, count: int) -> list[float]:
 
 
 def scaling(name: str, tmp: Path, dask: bool = True) -> list[tuple[str, int, float]]:
-    """Serial (fresh process), then a local pool and a Dask cluster of 1 and of 2 workers."""
+    """Serial, then a local pool and a Dask cluster of 1 and of 2 workers, each in a fresh
+    process; every frame checked against the serial one."""
     import pandas as pd
 
     from banknote_gd.frames import normalize_history
 
-    if dask:
-        from dask.distributed import Client, LocalCluster
-
-    serial = _child("--serial-child", name, str(tmp / "serial.parquet"))["seconds"]
-    reference = normalize_history(pd.read_parquet(tmp / "serial.parquet"))
+    serial = _timed(name, "serial", 1, tmp)
+    reference = normalize_history(pd.read_parquet(tmp / "serial1.parquet"))
     rows = [("serial, one process", 1, serial)]
     print(f"  serial: {serial:.1f} s", flush=True)
-    for workers in (1, 2):
-        rows.append(("local process pool", workers, _pool_seconds(name, workers, reference)))
-        print(f"  local pool ({workers}): {rows[-1][2]:.1f} s", flush=True)
-    for workers in (1, 2) if dask else ():
-        with (
-            LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            Client(cluster) as client,
-        ):
-            start = time.perf_counter()
-            frame = _sweep(explorer_grid(), SEEDS[name], executor=client.get_executor())
-            rows.append(("Dask LocalCluster", workers, time.perf_counter() - start))
-        print(f"  Dask LocalCluster ({workers}): {rows[-1][2]:.1f} s", flush=True)
-        pd.testing.assert_frame_equal(frame, reference, check_exact=True)
+    kinds = [("local process pool", "pool")] + ([("Dask LocalCluster", "dask")] if dask else [])
+    for label, kind in kinds:
+        for workers in (1, 2):
+            rows.append((label, workers, _timed(name, kind, workers, tmp, reference)))
+            print(f"  {label} ({workers}): {rows[-1][2]:.1f} s", flush=True)
     return rows
 
 
 def main() -> None:
     if "--cold-child" in sys.argv:
         return cold_child(sys.argv[-1] == "xla")
-    if "--serial-child" in sys.argv:
-        return serial_child(sys.argv[-2], sys.argv[-1])
+    if "--run-child" in sys.argv:
+        name, kind, workers, out = sys.argv[sys.argv.index("--run-child") + 1 :]
+        return run_child(name, kind, int(workers), out)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", choices=tuple(SEEDS), default="explorer")
     parser.add_argument("--skip-scaling", action="store_true", help="only the cold start")
@@ -231,13 +244,9 @@ def main() -> None:
         )
     if args.skip_scaling:
         return
-    runs = (
-        sum(
-            len(g["learning_rate"]) * len(g["batch_size"]) * len(g["schedule"]) * 2
-            for g in explorer_grid()
-        )
-        * SEEDS[args.grid]
-    )
+    from banknote_gd.explorer import EXPLORER_GRID
+
+    runs = EXPLORER_GRID.n_configs * SEEDS[args.grid]
     print(f"\n2. scaling ({args.grid}): training...", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         rows = scaling(args.grid, Path(tmp), dask=not args.skip_dask)

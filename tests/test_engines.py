@@ -199,3 +199,55 @@ def test_xla_and_the_traced_graph_agree(optimizer):
         np.testing.assert_allclose(xla.metrics[key], values, atol=1e-5, rtol=1e-5)
     for a, b in zip(graph.weights, xla.weights):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_the_queue_keeps_a_worker_on_what_it_has_compiled():
+    config = resolve_config({})
+    split = bgd.split_data()
+
+    def task(optimizer: str, n: int, first: int) -> Task:
+        configs = (resolve_config({**config, "optimizer": optimizer}),) * n
+        return Task("vectorized", split, configs, tuple(range(n)), tuple(range(first, first + n)))
+
+    tasks = [task("sgd", 10, 0), task("adam", 40, 10), task("sgd", 30, 50), task("adam", 5, 80)]
+    queue = executors._Queue(tasks)
+    sgd, adam = queue.keys[0], queue.keys[1]
+    assert sgd != adam and queue.keys[2] == sgd and queue.keys[3] == adam
+    assert queue.take(set(), set()) == 1  # the key with the most work left, its largest task
+    assert queue.take(set(), {adam}) == 2  # a second worker starts on another key
+    assert queue.take({adam}, {sgd}) == 3  # a worker stays on what it has compiled
+    queue.put(3)  # its worker was lost: the task comes back
+    assert queue.take({sgd}, set()) == 0
+    assert queue.take({sgd}, {adam}) == 3  # nothing of its own left: it takes what is left
+    assert queue.take(set(), set()) is None
+
+
+@pytest.mark.slow
+def test_results_do_not_depend_on_tensorflow_threads(tmp_path):
+    """A process with 1 TensorFlow thread and one with 2 train the same group identically.
+
+    Executors' workers run one thread each, a serial sweep runs TensorFlow's default; the
+    frames must still agree number for number. A group of 600 members evaluated on the 412
+    test rows is large enough for TensorFlow to split one big product over threads.
+    """
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np, banknote_gd as bgd\n"
+        "from banknote_gd import engine, engines\n"
+        "engines._limit_threads(int(sys.argv[1]))\n"
+        "split = bgd.split_data(standardize=False)\n"
+        "rates = np.repeat(np.geomspace(0.01, 10, 600)[:, None].astype('f4'), 20, axis=1)\n"
+        "result = engine.train_group(split, optimizer='adam', batch_size=96, epochs=2,\n"
+        "    hidden_units=0, seeds=list(range(600)), learning_rates=rates)\n"
+        "np.save(sys.argv[2], np.stack([result.metrics[k] for k in sorted(result.metrics)]))\n"
+    )
+    for threads in (1, 2):
+        subprocess.run(
+            [sys.executable, "-c", script, str(threads), str(tmp_path / f"{threads}.npy")],
+            check=True,
+        )
+    one, two = np.load(tmp_path / "1.npy"), np.load(tmp_path / "2.npy")
+    assert one.shape == (6, 600, 2)
+    np.testing.assert_array_equal(one, two)

@@ -40,6 +40,7 @@ __all__ = [
     "UPDATE_RULES",
     "GroupResult",
     "UpdateRule",
+    "compile_key",
     "eval_sets",
     "keras_defaults",
     "supports",
@@ -70,14 +71,22 @@ class GroupResult:
 
 def _forward(tf, params, x, hidden: bool, shared: bool = False):
     """Logits of every member: for its own batch, x of shape (members, batch, features), or,
-    with ``shared``, for the same rows, x of shape (rows, features)."""
-    rows = "b" if shared else "mb"
+    with ``shared``, for the same rows, x of shape (rows, features).
+
+    Shared rows are copied per member and go through the same batched product as a batch:
+    one small product per member, each on one thread. (One large product of the shared rows
+    with every member's weights is split over TensorFlow's threads, and its last bits then
+    depend on how many there are: a worker with one thread would disagree with a process
+    with two.)
+    """
+    if shared:
+        x = tf.broadcast_to(x[None], tf.concat([tf.shape(params[0])[:1], tf.shape(x)], 0))
     if hidden:
         w1, b1, w2, b2 = params
-        h = tf.nn.relu(tf.einsum(f"{rows}d,mdh->mbh", x, w1) + b1[:, None, :])
+        h = tf.nn.relu(tf.einsum("mbd,mdh->mbh", x, w1) + b1[:, None, :])
         return tf.einsum("mbh,mho->mbo", h, w2)[..., 0] + b2
     w, b = params
-    return tf.einsum(f"{rows}d,mdo->mbo", x, w)[..., 0] + b
+    return tf.einsum("mbd,mdo->mbo", x, w)[..., 0] + b
 
 
 def _evaluate(tf, params, x, y, hidden: bool):
@@ -297,6 +306,43 @@ XLA_MIN_UPDATES = 5000
 _compiled: dict = {}
 
 
+def _use_xla(xla: bool | None, updates: int) -> bool:
+    """``xla`` if given, else what :data:`XLA` says for a run of ``updates`` updates."""
+    if xla is not None:
+        return bool(xla)
+    return XLA if XLA is not None else updates >= XLA_MIN_UPDATES
+
+
+def compile_key(
+    split: Split, *, optimizer: str, batch_size: int, epochs: int, hidden_units: int, members: int
+) -> tuple:
+    """What a process traces (and with XLA compiles) once for a group, and reuses after.
+
+    Groups with equal keys share one traced function: the update rule and its options, the
+    architecture, the number of evaluated sets and whether XLA compiles it; XLA compiles per
+    shape, so with XLA the shapes are part of the key. Executors send tasks with a key a
+    worker has already compiled to that worker (:func:`banknote_gd.executors.run_tasks`).
+
+    Examples
+    --------
+    >>> from banknote_gd import split_data
+    >>> common = dict(batch_size=32, epochs=10, hidden_units=0, members=20)
+    >>> compile_key(split_data(), optimizer="sgd", **common) == compile_key(
+    ...     split_data(standardize=False), optimizer="sgd", **common)
+    True
+    >>> compile_key(split_data(), optimizer="sgd", **common) == compile_key(
+    ...     split_data(), optimizer="adam", **common)
+    False
+    """
+    n = split.X_train.shape[0]
+    steps = math.ceil(n / batch_size)
+    sizes = tuple(len(y) for _, y in eval_sets(split).values())
+    xla = _use_xla(None, epochs * steps)
+    shape = (members, batch_size, steps, epochs, n, sizes) if xla else ()
+    options = tuple(update_options(optimizer).items())
+    return (get_spec(optimizer).keras_class, options, bool(hidden_units), len(sizes), xla, shape)
+
+
 def _signature(tf, hidden: bool, n_evals: int) -> list:
     """Shapes left open, so that one trace serves every batch size, member count and epochs."""
     spec, f32 = tf.TensorSpec, tf.float32
@@ -469,8 +515,7 @@ def train_group(
     ]
     params = [tf.constant(np.stack(ws)) for ws in zip(*inits)]
     evals = eval_sets(split)
-    if xla is None:
-        xla = XLA if XLA is not None else epochs * steps >= XLA_MIN_UPDATES
+    xla = _use_xla(xla, epochs * steps)
     run = _train_function(keras_class, tuple(options.items()), bool(hidden_units), len(evals), xla)
     # With XLA each shape is compiled once, on purpose; TensorFlow's "excessive retracing"
     # warning would only alarm a learner.

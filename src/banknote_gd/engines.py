@@ -155,6 +155,11 @@ class Engine(ABC):
     def train(self, split: Split, configs: Sequence[dict], seeds: Sequence[int]) -> pd.DataFrame:
         """Train the runs ``zip(configs, seeds)`` (one group) and return their tidy history."""
 
+    def affinity(self, task: Task) -> tuple:
+        """What a worker prepares for ``task`` once and reuses for tasks with an equal key
+        (traces, compiled code); executors keep such tasks on the worker that has it."""
+        return (self.name,)
+
     def cost(self, split: Split, configs: Sequence[dict]) -> float:
         """A rough relative cost of training ``configs`` as one group, to balance workers."""
         config = configs[0]
@@ -255,6 +260,18 @@ class VectorizedEngine(Engine):
 
     def supports(self, config: Mapping[str, Any]) -> bool:
         return vectorized_engine.supports(config["optimizer"])
+
+    def affinity(self, task: Task) -> tuple:
+        first = task.configs[0]
+        key = vectorized_engine.compile_key(
+            task.split,
+            optimizer=first["optimizer"],
+            batch_size=first["batch_size"],
+            epochs=first["epochs"],
+            hidden_units=first["hidden_units"],
+            members=len(task),
+        )
+        return (self.name, *key)
 
     def train(
         self,

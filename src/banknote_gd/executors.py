@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import socket
+from collections.abc import Callable, Sequence, Set
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -58,6 +59,9 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of ``workers`` local processes, started with ``spawn`` (TensorFlow does not
     survive ``fork``).
 
+    The processes start at once and import TensorFlow (one thread each) while the caller
+    prepares its sweep, instead of on the first task.
+
     Examples
     --------
     >>> with local_pool(2) as pool:  # doctest: +SKIP
@@ -66,7 +70,17 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a whole number >= 1, got {workers!r}.")
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_prepare_worker
+    )
+    for _ in range(workers):  # each submission starts one process
+        pool.submit(int)
+    return pool
+
+
+def _prepare_worker() -> None:
+    """Import TensorFlow in a new worker process and give it one thread."""
+    engines._limit_threads(1)
 
 
 def dask_executor(address: str):
@@ -152,6 +166,12 @@ def run_tasks(
 ) -> None:
     """Train every task, in this process or on ``executor``; call ``on_result`` as each ends.
 
+    On an executor, as many tasks run at once as it has workers, and each worker that
+    finishes a task gets the next one at once: one whose affinity key (what a worker traces
+    and compiles once, :meth:`banknote_gd.engines.Engine.affinity`) it has already prepared
+    if any is left, else one of a key no busy worker is preparing, largest first. So a
+    worker compiles only its share of the update rules, not every one.
+
     ``on_result`` gets what :func:`banknote_gd.engines.run_task` returns: the vectorised
     engine's metric arrays (:class:`banknote_gd.engines.TaskResult`, small to send back; the
     client builds the frame), or a frame from the other engines.
@@ -166,37 +186,94 @@ def run_tasks(
         for task in tasks:
             on_result(task, engines.run_task(task))
         return
-    owned: list[Executor] = []
-    attempts = dict.fromkeys(range(len(tasks)), 0)
-    pending: dict[Future, int] = {}
+    queue = _Queue(tasks)
+    state = _Dispatch(executor, queue, tasks)
     try:
-        for i in range(len(tasks)):
-            executor = _submit(executor, tasks, i, pending, attempts, owned)
-        while pending:
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for _ in range(executor_workers(executor)):
+            state.submit_next(frozenset())
+        while state.pending:
+            finished, _ = wait(list(state.pending), return_when=FIRST_COMPLETED)
             for future in finished:
-                i = pending.pop(future)
+                i = state.pending.pop(future)
                 error = future.exception()
                 if error is None:
-                    on_result(tasks[i], future.result())
-                elif _retriable(error) and attempts[i] < MAX_ATTEMPTS:
-                    executor = _submit(executor, tasks, i, pending, attempts, owned)
+                    worker, result = future.result()
+                    state.known.setdefault(worker, set()).add(queue.keys[i])
+                    state.submit_next(state.known[worker])  # before the client's own work
+                    on_result(tasks[i], result)
+                elif _retriable(error) and state.attempts[i] < MAX_ATTEMPTS:
+                    queue.put(i)
+                    state.submit_next(frozenset())
                 else:
                     raise error
     finally:
-        for future in pending:
+        state.close()
+
+
+def _work(task: Task) -> tuple[str, pd.DataFrame | TaskResult]:
+    """What a worker runs: ``task`` on one TensorFlow thread; and which process trained it
+    (traces and compiled functions live in a process)."""
+    return f"{socket.gethostname()}:{os.getpid()}", engines.run_task(task, 1)
+
+
+class _Queue:
+    """The tasks still to run, by affinity key; each key's tasks largest first."""
+
+    def __init__(self, tasks: Sequence[Task]) -> None:
+        self.keys = [engines.get_engine(t.engine).affinity(t) for t in tasks]
+        self.costs = [engines.get_engine(t.engine).cost(t.split, t.configs) for t in tasks]
+        self.todo: dict[tuple, list[int]] = {}
+        for i in sorted(range(len(tasks)), key=lambda i: -self.costs[i]):
+            self.todo.setdefault(self.keys[i], []).append(i)
+
+    def put(self, i: int) -> None:
+        """Give task ``i`` back (its worker was lost)."""
+        part = self.todo.setdefault(self.keys[i], [])
+        part.append(i)
+        part.sort(key=lambda j: -self.costs[j])
+
+    def take(self, known: Set[tuple], busy: Set[tuple]) -> int | None:
+        """The next task for a worker that has prepared the keys ``known``, while other
+        workers run tasks of the keys ``busy``; ``None`` when nothing is left."""
+        keys = (
+            [k for k in self.todo if k in known]
+            or [k for k in self.todo if k not in busy]
+            or list(self.todo)
+        )
+        if not keys:
+            return None
+        key = max(keys, key=lambda k: sum(self.costs[j] for j in self.todo[k]))
+        i = self.todo[key].pop(0)
+        if not self.todo[key]:
+            del self.todo[key]
+        return i
+
+
+class _Dispatch:
+    """The executor, the futures in flight, and what each worker has prepared."""
+
+    def __init__(self, executor: Executor, queue: _Queue, tasks: Sequence[Task]) -> None:
+        self.executor, self.queue, self.tasks = executor, queue, tasks
+        self.pending: dict[Future, int] = {}
+        self.attempts = dict.fromkeys(range(len(tasks)), 0)
+        self.known: dict[str, set[tuple]] = {}
+        self.owned: list[Executor] = []
+
+    def submit_next(self, known: Set[tuple]) -> None:
+        """Submit the next task for a worker that has prepared ``known`` (if any is left)."""
+        i = self.queue.take(known, {self.queue.keys[j] for j in self.pending.values()})
+        if i is None:
+            return
+        self.attempts[i] += 1
+        try:
+            future = self.executor.submit(_work, self.tasks[i])
+        except BrokenProcessPool:  # replace the pool (its lost tasks come back as errors)
+            self.executor = _renew(self.executor, self.owned)
+            future = self.executor.submit(_work, self.tasks[i])
+        self.pending[future] = i
+
+    def close(self) -> None:
+        for future in self.pending:
             future.cancel()
-        for pool in owned:
+        for pool in self.owned:
             pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _submit(executor, tasks, i, pending, attempts, owned) -> Executor:
-    """Submit task ``i``; if the pool is broken, replace it (and resubmit what was lost)."""
-    attempts[i] += 1
-    try:
-        pending[executor.submit(engines.run_task, tasks[i], 1)] = i
-        return executor
-    except BrokenProcessPool:
-        executor = _renew(executor, owned)
-        pending[executor.submit(engines.run_task, tasks[i], 1)] = i
-        return executor

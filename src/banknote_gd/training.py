@@ -561,10 +561,13 @@ def _frames_from_arrays(results: list[tuple[Task, TaskResult]]) -> list[pd.DataF
 def _order_rows(frames: list[pd.DataFrame], n_runs: int) -> pd.DataFrame:
     """One frame, ordered by run (grid order, then seed), epoch, split and metric."""
     frame = pd.concat(frames, ignore_index=True)
-    frame = frame.assign(
-        _s=frame["split"].map({name: i for i, name in enumerate(SPLITS)}),
-        _m=frame["metric"].map({name: i for i, name in enumerate(METRICS)}),
-    )
-    frame = frame.sort_values(["_run", "epoch", "_s", "_m"], kind="stable")
+    order = np.lexsort(
+        (
+            pd.Categorical(frame["metric"], categories=METRICS).codes,
+            pd.Categorical(frame["split"], categories=SPLITS).codes,
+            frame["epoch"].to_numpy(),
+            frame["_run"].to_numpy(),
+        )
+    )  # a stable sort on integer codes: the last key is the first sorted on
     # every part is normalised already (by group_frame or read_results): only reorder
-    return frame.loc[:, list(HISTORY_COLUMNS)].reset_index(drop=True)
+    return frame.take(order).loc[:, list(HISTORY_COLUMNS)].reset_index(drop=True)
