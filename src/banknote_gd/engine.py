@@ -73,20 +73,23 @@ def _forward(tf, params, x, hidden: bool, shared: bool = False):
     """Logits of every member: for its own batch, x of shape (members, batch, features), or,
     with ``shared``, for the same rows, x of shape (rows, features).
 
-    Shared rows are copied per member and go through the same batched product as a batch:
-    one small product per member, each on one thread. (One large product of the shared rows
-    with every member's weights is split over TensorFlow's threads, and its last bits then
-    depend on how many there are: a worker with one thread would disagree with a process
-    with two.)
+    Shared rows go through a batched product broadcast over the members (one small
+    product per member, each on one thread), not one large product of the rows with every
+    member's weights: TensorFlow splits that over its threads, and its last bits then depend
+    on how many there are (a worker with one thread would disagree with a process with two).
     """
-    if shared:
-        x = tf.broadcast_to(x[None], tf.concat([tf.shape(params[0])[:1], tf.shape(x)], 0))
     if hidden:
         w1, b1, w2, b2 = params
-        h = tf.nn.relu(tf.einsum("mbd,mdh->mbh", x, w1) + b1[:, None, :])
-        return tf.einsum("mbh,mho->mbo", h, w2)[..., 0] + b2
+        h = tf.nn.relu(_product(tf, x, w1, shared) + b1[:, None, :])
+        return _product(tf, h, w2, False)[..., 0] + b2
     w, b = params
-    return tf.einsum("mbd,mdo->mbo", x, w)[..., 0] + b
+    return _product(tf, x, w, shared)[..., 0] + b
+
+
+def _product(tf, x, w, shared: bool):
+    """``x @ w`` per member: x (members, rows, d), or with ``shared`` (rows, d); w (members,
+    d, k)."""
+    return tf.linalg.matmul(x[None] if shared else x, w)
 
 
 def _evaluate(tf, params, x, y, hidden: bool):
@@ -501,19 +504,22 @@ def train_group(
         )
     # Batch rows for every member, padded to whole batches; the mask drops the padding.
     padded = steps * batch_size
-    index = np.zeros((epochs, steps, members, batch_size), dtype=np.int32)
-    for m, seed in enumerate(seeds):
-        order = batch_order(seed, n_samples=n, epochs=epochs)
-        order = np.pad(order, ((0, 0), (0, padded - n)))
-        index[:, :, m, :] = order.reshape(epochs, steps, batch_size)
+    # A group has many members per seed (one per learning rate): draw each seed's batch
+    # order and initial weights once.
+    position = {seed: i for i, seed in enumerate(dict.fromkeys(seeds))}
+    distinct, member_seed = list(position), np.asarray([position[s] for s in seeds], dtype=int)
+    orders = np.zeros((len(distinct), epochs, padded), dtype=np.int32)
+    for i, seed in enumerate(distinct):
+        orders[i, :, :n] = batch_order(seed, n_samples=n, epochs=epochs)
+    index = orders[member_seed].reshape(members, epochs, steps, batch_size).transpose(1, 2, 0, 3)
     mask = np.zeros(padded, dtype=np.float32)
     mask[:n] = 1.0
     mask = mask.reshape(steps, batch_size)
     inits = [
         initial_weights(s, n_features=split.X_train.shape[1], hidden_units=hidden_units)
-        for s in seeds
+        for s in distinct
     ]
-    params = [tf.constant(np.stack(ws)) for ws in zip(*inits)]
+    params = [tf.constant(np.stack(ws)[member_seed]) for ws in zip(*inits)]
     evals = eval_sets(split)
     xla = _use_xla(xla, epochs * steps)
     run = _train_function(keras_class, tuple(options.items()), bool(hidden_units), len(evals), xla)
