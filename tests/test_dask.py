@@ -66,15 +66,19 @@ def test_cli_scheduler_writes_the_serial_results(cluster, serial, tmp_path, caps
     )
 
 
-def test_a_killed_worker_loses_nothing(cluster, serial, tmp_path):
+KILL_EPOCHS = 40  # chunks that run for seconds, so the kill lands in the middle of one
+
+
+def test_a_killed_worker_loses_nothing(cluster, tmp_path):
     _, client = cluster
+    serial = bgd.sweep(GRID, seeds=SEEDS, epochs=KILL_EPOCHS)
     out = tmp_path / "sweep.parquet"
     result: dict = {}
 
     def run() -> None:
         try:
             result["frame"] = bgd.sweep(
-                GRID, seeds=SEEDS, epochs=EPOCHS, executor=client.get_executor(), out=out
+                GRID, seeds=SEEDS, epochs=KILL_EPOCHS, executor=client.get_executor(), out=out
             )
         except BaseException as error:  # handed to the test thread below
             result["error"] = error
@@ -84,7 +88,7 @@ def test_a_killed_worker_loses_nothing(cluster, serial, tmp_path):
     deadline = time.monotonic() + 60
     while not client.processing() or not any(client.processing().values()):
         assert time.monotonic() < deadline, "no task started on the cluster"
-        time.sleep(0.05)
+        time.sleep(0.01)
     busy = next(addr for addr, tasks in client.processing().items() if tasks)
     pid = client.run(os.getpid, workers=[busy])[busy]
     os.kill(pid, signal.SIGKILL)  # the worker dies in the middle of its chunk

@@ -2,9 +2,12 @@
 
 :func:`banknote_gd.sweep` hands its groups (:class:`banknote_gd.engines.Task`) to
 :func:`run_tasks`. Without an executor they run here, one after the other. With one, they
-are split into chunks so that every worker gets balanced work, submitted largest first, and
-each finished chunk is handed back as soon as it arrives (the sweep writes it to its results
-file at once, so nothing finished is lost). A chunk whose worker dies is submitted again:
+are split into chunks so that every worker gets balanced work (:func:`balance`), and one
+chunk at a time goes to each free worker: one of an update rule the worker has already
+traced and compiled, while any is left (so two workers compile half the rules each, not
+all of them twice), else the largest of a rule no other worker is on. Each finished chunk
+is handed back as soon as it arrives (the sweep writes it to its results file at once, so
+nothing finished is lost). A chunk whose worker dies is submitted again:
 
 * a ``concurrent.futures.ProcessPoolExecutor`` whose process died is *broken* and takes no
   more work; a new pool of the same size (and start method) replaces it;
@@ -166,7 +169,8 @@ def run_tasks(
 ) -> None:
     """Train every task, in this process or on ``executor``; call ``on_result`` as each ends.
 
-    On an executor, as many tasks run at once as it has workers, and each worker that
+    On an executor, as many tasks run at once as it has workers (counted again as tasks end
+    and every second, so workers that join a cluster get work), and each worker that
     finishes a task gets the next one at once: one whose affinity key (what a worker traces
     and compiles once, :meth:`banknote_gd.engines.Engine.affinity`) it has already prepared
     if any is left, else one of a key no busy worker is preparing, largest first. So a
@@ -189,10 +193,9 @@ def run_tasks(
     queue = _Queue(tasks)
     state = _Dispatch(executor, queue, tasks)
     try:
-        for _ in range(executor_workers(executor)):
-            state.submit_next(frozenset())
+        state.fill()
         while state.pending:
-            finished, _ = wait(list(state.pending), return_when=FIRST_COMPLETED)
+            finished, _ = wait(list(state.pending), timeout=1.0, return_when=FIRST_COMPLETED)
             for future in finished:
                 i = state.pending.pop(future)
                 error = future.exception()
@@ -206,6 +209,7 @@ def run_tasks(
                     state.submit_next(frozenset())
                 else:
                     raise error
+            state.fill()  # a worker that joined the cluster gets work within a second
     finally:
         state.close()
 
@@ -271,6 +275,12 @@ class _Dispatch:
             self.executor = _renew(self.executor, self.owned)
             future = self.executor.submit(_work, self.tasks[i])
         self.pending[future] = i
+
+    def fill(self) -> None:
+        """Give every idle worker a task: keep as many in flight as the executor has workers
+        now (a Dask cluster may grow or shrink while the sweep runs)."""
+        while self.queue.todo and len(self.pending) < executor_workers(self.executor):
+            self.submit_next(frozenset())
 
     def close(self) -> None:
         for future in self.pending:
