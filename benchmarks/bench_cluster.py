@@ -33,7 +33,10 @@ Grids: ``explorer``: the site explorer's own grid (``banknote_gd.explorer.EXPLOR
 6 optimizers x 17 learning rates, each optimizer its own four decades, x batch sizes 1, 16,
 32, 64, 128 and 960 (full) x 3 schedules x raw and standardised = 3,672 configurations)
 x 10 seeds, 10 epochs each: 36,720 runs, as one sweep. ``medium``: the same with 3 seeds
-(11,016 runs).
+(11,016 runs). ``large``: the same with 30 seeds (110,160 runs), for the scaling target
+("2 workers >= 1.6x one on a large grid"): what a worker pays once (starting, importing
+TensorFlow, compiling) and what only the client does (building and ordering the rows) stay
+about 10 s whatever the grid, and weigh less as the grid grows.
 
 Timings are wall-clock seconds on a machine that may be shared: the ratios in one run are
 measured side by side.
@@ -57,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 COURSE = {"learning_rate": [0.01, 0.05, 0.1, 0.5]}
 OLD_COLD_SECONDS = 1.547  # README, 2026-11-22: AutoGraph + XLA per shape, 40 trainings
-SEEDS = {"explorer": 10, "medium": 3}
+SEEDS = {"explorer": 10, "medium": 3, "large": 30}
 
 
 def explorer_grid() -> list[dict]:
