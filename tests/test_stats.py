@@ -284,3 +284,19 @@ def test_on_a_real_sweep():
     d = last["value"].to_numpy()[3:] - last["value"].to_numpy()[:3]
     assert result["difference"].iloc[0] == pytest.approx(d.mean())
     assert result["n_seeds"].iloc[0] == 3
+
+
+def test_accuracy_table_gives_the_binomial_error_of_one_accuracy():
+    final = pd.DataFrame(
+        {"schedule": ["step", "constant", "step", "constant"], "value": [0.99, 0.98, 0.97, 0.96]}
+    )
+    table = bgd.accuracy_table(final, "schedule", 412)
+    assert list(table.index) == ["step", "constant"]  # first-appearance order
+    p = 0.98  # mean of step; the SE by its textbook formula, sqrt(p(1-p)/n)
+    assert table.loc["step", "binomial SE"] == pytest.approx(math.sqrt(p * (1 - p) / 412))
+    assert table.loc["constant", "min"] == 0.96 and table.loc["constant", "max"] == 0.98
+    assert table.loc["step", "mean, in notes"] == pytest.approx(0.98 * 412)
+    with pytest.raises(ValueError, match=r"n_rows"):
+        bgd.accuracy_table(final, "schedule", 0)
+    with pytest.raises(ValueError, match=r"optimizer"):
+        bgd.accuracy_table(final, "optimizer", 412)

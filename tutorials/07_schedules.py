@@ -503,10 +503,7 @@ assert (large_sd[DECAYING] < large_sd["constant"] / 3).all(), "decay should shri
 # %%
 test_accuracy = bgd.final_values(tuned, split="test", metric="accuracy")
 n_test = len(split.y_test)
-accuracy = test_accuracy.groupby("schedule")["value"].agg(["mean", "min", "max"]).loc[SCHEDULES]
-accuracy["binomial SE"] = np.sqrt(accuracy["mean"] * (1 - accuracy["mean"]) / n_test)
-accuracy["mean, in notes"] = accuracy["mean"] * n_test
-accuracy["binomial SE, in notes"] = accuracy["binomial SE"] * n_test
+accuracy = bgd.accuracy_table(test_accuracy, "schedule", n_test).loc[SCHEDULES]
 accuracy.round(4)
 
 # %% tags=["hide-input"]

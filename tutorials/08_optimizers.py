@@ -478,11 +478,7 @@ assert gain.min() > 10 * (tuned_excess.max() - tuned_excess.min()), "tuning >> c
 # %%
 test_accuracy = bgd.final_values(tuned, split="test", metric="accuracy")
 n_test = len(bgd.split_data().y_test)
-accuracy = test_accuracy.groupby("optimizer")["value"].agg(["mean", "min", "max"])
-accuracy = accuracy.loc[OPTIMIZERS]
-accuracy["binomial SE"] = np.sqrt(accuracy["mean"] * (1 - accuracy["mean"]) / n_test)
-accuracy["mean, in notes"] = accuracy["mean"] * n_test
-accuracy["binomial SE, in notes"] = accuracy["binomial SE"] * n_test
+accuracy = bgd.accuracy_table(test_accuracy, "optimizer", n_test).loc[OPTIMIZERS]
 accuracy.round(4)
 
 # %% tags=["hide-input"]

@@ -51,7 +51,7 @@ from .optimizers import available_optimizers, make_optimizer
 from .parameters import PARAMETER_TABLE, Parameter
 from .plots import figure_style, log_axis, plot_history, plot_pairs, plot_sweep, set_style
 from .schedules import available_schedules, learning_rates, make_schedule
-from .stats import compare, excess_loss, final_values
+from .stats import accuracy_table, compare, excess_loss, final_values
 from .training import PARAMETERS, read_results, sweep, train
 
 try:
@@ -74,6 +74,7 @@ __all__ = [
     "Parameter",
     "Split",
     "__version__",
+    "accuracy_table",
     "available_optimizers",
     "available_schedules",
     "batch_order",

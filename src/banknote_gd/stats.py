@@ -34,7 +34,7 @@ import pandas as pd
 from . import frames as _frames
 from ._checks import check_columns, check_int
 
-__all__ = ["COMPARE_COLUMNS", "compare", "excess_loss", "final_values"]
+__all__ = ["COMPARE_COLUMNS", "accuracy_table", "compare", "excess_loss", "final_values"]
 
 COMPARE_COLUMNS: tuple[str, ...] = (
     "baseline",
@@ -411,3 +411,44 @@ def _optimum_loss(optimum: Any) -> float:
     if value < 0:
         raise ValueError(f"optimum must be a loss >= 0, got {value!r}.")
     return float(value)
+
+
+def accuracy_table(final: pd.DataFrame, by: str, n_rows: int) -> pd.DataFrame:
+    """Mean, lowest and highest final accuracy per value of ``by``, with the binomial
+    standard error of one accuracy measured on ``n_rows`` rows, as fractions and in rows.
+
+    Averaging over seeds does not shrink the binomial error when every seed is scored on the
+    same rows: it is the yardstick for telling two accuracies apart on that set.
+
+    Parameters
+    ----------
+    final
+        One accuracy per run, as :func:`final_values` returns it (``value`` column).
+    by
+        The column to group by (``"optimizer"``, ``"schedule"``, ...); rows keep the order in
+        which its values first appear.
+    n_rows
+        The number of rows each accuracy was measured on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``mean, min, max, binomial SE, mean, in notes, binomial SE, in notes``.
+
+    Examples
+    --------
+    >>> final = pd.DataFrame({"optimizer": ["sgd", "sgd", "adam"], "value": [0.9, 0.8, 0.5]})
+    >>> accuracy_table(final, "optimizer", 100).round(3)
+               mean  min  max  binomial SE  mean, in notes  binomial SE, in notes
+    optimizer
+    sgd        0.85  0.8  0.9        0.036            85.0                  3.571
+    adam       0.50  0.5  0.5        0.050            50.0                  5.000
+    """
+    check_columns(final, (by, "value"), what="accuracy_table", name="final")
+    check_int("n_rows", n_rows, minimum=1)
+    order = list(dict.fromkeys(final[by]))
+    table = final.groupby(by)["value"].agg(["mean", "min", "max"]).loc[order]
+    table["binomial SE"] = np.sqrt(table["mean"] * (1 - table["mean"]) / n_rows)
+    table["mean, in notes"] = table["mean"] * n_rows
+    table["binomial SE, in notes"] = table["binomial SE"] * n_rows
+    return table

@@ -399,7 +399,7 @@ def sweep(
     done, todo = _resume(runs, out_path, resume)
     tasks = balance(_group(runs, kinds, todo), executor_workers(executor))
     done += _run_groups(tasks, executor, out_path, progress)
-    frame = _order_rows(done, len(runs))
+    frame = _order_rows(done)
     if key is not None:
         result_cache.store(key, frame)
     return frame
@@ -558,7 +558,7 @@ def _frames_from_arrays(results: list[tuple[Task, TaskResult]]) -> list[pd.DataF
     return frames
 
 
-def _order_rows(frames: list[pd.DataFrame], n_runs: int) -> pd.DataFrame:
+def _order_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """One frame, ordered by run (grid order, then seed), epoch, split and metric."""
     frame = pd.concat(frames, ignore_index=True)
     order = np.lexsort(
