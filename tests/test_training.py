@@ -219,6 +219,29 @@ def test_interrupted_sweep_keeps_what_finished_and_resumes(monkeypatch, tmp_path
         .reset_index(drop=True),
         full.sort_values(["batch_size", "seed", "epoch", "split", "metric"]).reset_index(drop=True),
     )
+    # the finished sweep is one file: part files (Parquet) joined, nothing temporary left
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_parquet_out_is_not_rewritten_for_every_group(monkeypatch, tmp_path):
+    out = tmp_path / "sweep.parquet"
+    written = []
+    real = pd.DataFrame.to_parquet
+
+    def counting(frame, path, *args, **kwargs):
+        written.append(len(frame))
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", counting)
+    frame = bgd.sweep({"batch_size": [32, 64, 128]}, seeds=2, epochs=2, out=out)
+    per_group = len(frame) // 3
+    # one write per group (its own rows only), then the whole frame once at the end
+    assert written == [per_group, per_group, per_group, len(frame)]
+    order = ["batch_size", "seed", "epoch", "split", "metric"]
+    pd.testing.assert_frame_equal(
+        bgd.read_results(out).sort_values(order).reset_index(drop=True),
+        frame.sort_values(order).reset_index(drop=True),
+    )
 
 
 def test_result_cache_reuses_and_invalidates(monkeypatch, tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import shutil
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
@@ -227,6 +228,10 @@ def _check_out(out: str | os.PathLike | None) -> Path | None:
 def read_results(path: str | os.PathLike) -> pd.DataFrame:
     """Read a frame written by :func:`sweep` (``out=``) or the command line, CSV or Parquet.
 
+    A Parquet sweep that was interrupted has its finished groups in a folder beside ``path``
+    (``.NAME.parquet.parts``, see :func:`sweep`); they are read too, so nothing that finished
+    is missing.
+
     Raises
     ------
     FileNotFoundError
@@ -243,17 +248,19 @@ def read_results(path: str | os.PathLike) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ValueError(f"path must end in .csv or .parquet, got {str(path)!r}.")
-    if not path.is_file():
+    if not _results_exist(path):
         raise FileNotFoundError(
             f"No results file at {path}; write one with sweep(..., out=path) or "
             "banknote-gd sweep --out PATH."
         )
+    files = ([path] if path.is_file() else []) + _parts(path)
     try:
-        frame = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+        frames = [pd.read_parquet(f) if suffix == ".parquet" else pd.read_csv(f) for f in files]
     except (ValueError, OSError) as error:  # pandas' ParserError is a ValueError
         raise ValueError(
             f"{path} could not be read as a results table ({type(error).__name__}: {error})."
         ) from error
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     missing = [c for c in HISTORY_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(
@@ -262,18 +269,57 @@ def read_results(path: str | os.PathLike) -> pd.DataFrame:
     return normalize_history(frame)
 
 
+def _parts_dir(path: Path) -> Path:
+    """Where a Parquet ``out`` keeps the groups finished since it was last written whole."""
+    return path.with_name(f".{path.name}.parts")
+
+
+def _parts(path: Path) -> list[Path]:
+    if path.suffix.lower() != ".parquet":
+        return []
+    return sorted(_parts_dir(path).glob("*.parquet"))
+
+
+def _results_exist(path: Path) -> bool:
+    return path.is_file() or bool(_parts(path))
+
+
+def _remove_results(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    shutil.rmtree(_parts_dir(path), ignore_errors=True)
+
+
 def _append(path: Path, frame: pd.DataFrame) -> None:
-    """Add ``frame`` to the results file (atomically for Parquet, by appending for CSV)."""
+    """Add ``frame`` to the results (CSV: appended; Parquet: a new part file, atomically).
+
+    A Parquet file cannot be appended to, and rewriting it after every group costs time
+    that grows with the square of the sweep; so each group becomes a part file of its own,
+    and :func:`_consolidate` joins them into ``path`` when the sweep ends.
+    """
     if path.suffix.lower() == ".csv":
         frame.to_csv(
             path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False
         )
         return
-    if path.exists():
-        frame = pd.concat([read_results(path), frame], ignore_index=True)
+    folder = _parts_dir(path)
+    folder.mkdir(exist_ok=True)
+    existing = _parts(path)
+    number = int(existing[-1].stem) + 1 if existing else 0
+    target = folder / f"{number:06d}.parquet"
+    tmp = target.with_name(target.name + ".tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, target)
+
+
+def _consolidate(path: Path) -> None:
+    """Join a Parquet ``out`` and its part files into the one file (atomically)."""
+    if not _parts(path):
+        return
+    frame = read_results(path)
     tmp = path.with_name(path.name + ".tmp")
     frame.to_parquet(tmp, index=False)
     os.replace(tmp, path)
+    shutil.rmtree(_parts_dir(path), ignore_errors=True)
 
 
 def _run_key(row: Mapping[str, Any]) -> tuple:
@@ -347,6 +393,9 @@ def sweep(
     out
         A ``.csv`` or ``.parquet`` file. Finished runs are written to it as they finish, so an
         interrupted sweep keeps them; with ``resume`` a new call skips the runs already there.
+        A Parquet file cannot be appended to: its finished groups go to part files in a
+        folder beside it (``.NAME.parquet.parts``), joined into ``out`` when the sweep ends;
+        :func:`read_results` reads an interrupted sweep's parts too.
     resume
         Reuse the runs already in ``out``; if False, ``out`` is overwritten.
     executor
@@ -458,9 +507,9 @@ def _cache_key(runs: list[tuple], kinds: list[str], cache: bool | None) -> str |
 
 def _from_cache(frame: pd.DataFrame, out_path: Path | None) -> pd.DataFrame:
     if out_path is not None:
-        if out_path.exists():
-            out_path.unlink()
+        _remove_results(out_path)
         _append(out_path, frame)
+        _consolidate(out_path)
     return frame
 
 
@@ -474,14 +523,14 @@ def _runs_frame(runs: list[tuple]) -> pd.DataFrame:
 def _resume(runs: list[tuple], out_path: Path | None, resume: bool):
     """The rows already in ``out`` for this sweep's runs, and the runs still to train."""
     done: list[pd.DataFrame] = []
-    if out_path is None or not out_path.exists():
+    if out_path is None or not _results_exist(out_path):
         return done, list(range(len(runs)))
     if not resume:
-        out_path.unlink()
+        _remove_results(out_path)
         return done, list(range(len(runs)))
     previous = read_results(out_path).merge(_runs_frame(runs), on=list(RUN_COLUMNS))
     finished = set(previous["_run"].unique().tolist())
-    out_path.unlink()  # rewritten with only this sweep's runs, so it describes this sweep
+    _remove_results(out_path)  # rewritten with only this sweep's runs: it describes this sweep
     if not previous.empty:
         _append(out_path, previous.drop(columns="_run"))
         done.append(previous)
@@ -533,6 +582,8 @@ def _run_groups(tasks, executor, out_path, progress) -> list[pd.DataFrame]:
 
     with _progress_bar(sum(len(t) for t in tasks), progress) as bar:
         run_tasks(tasks, executor, finished)
+    if out_path is not None:
+        _consolidate(out_path)
     return done + _frames_from_arrays(arrays)
 
 
