@@ -8,7 +8,10 @@ Data
     is cached in ``.cache/explorer/<grid>/`` under a key that hashes every file under
     ``src/banknote_gd``, the data file (expected and actual SHA-256) and the versions of
     Python, TensorFlow, Keras, NumPy and pandas; the sweep's resumable result files live
-    there too, so an interrupted build resumes where it stopped. The two files are added to
+    there too, so an interrupted build resumes where it stopped. The training starts in
+    ``on_pre_build`` (this hook is listed before ``execute_lessons``) and runs beside the
+    lessons' kernels; ``on_files`` waits for it (its output is in ``explorer-data.log``
+    there), and a failed build stops it. The two files are added to
     the site as ``assets/explorer/grid.json`` and ``assets/explorer/grid.f32``. Set
     ``BANKNOTE_GD_EXPLORER_GRID=small`` for a quick build with the small test grid (the page
     says which grid it shows).
@@ -101,11 +104,21 @@ def on_config(config):
 
 
 def on_pre_build(config):
-    _state["data_dir"] = _ensure_data(_root(config))
+    # Start the grid's training in the background: it runs while the lessons execute
+    # (this hook is listed before execute_lessons in mkdocs.yml) and is awaited in on_files.
+    _state["job"] = _start_data(_root(config))
+
+
+def on_build_error(error):
+    job = _state.pop("job", None)
+    if isinstance(job, _Job):
+        job.stop()
 
 
 def on_files(files, config):
-    data_dir = Path(_state["data_dir"])
+    job = _state.pop("job")
+    data_dir = job.wait() if isinstance(job, _Job) else Path(job)
+    _state["data_dir"] = data_dir
     for name in DATA_FILES:
         uri = f"{DATA_URI}/{name}"
         if files.get_file_from_path(uri) is None:
@@ -181,8 +194,8 @@ def _page_assets(page, files) -> str:
 
 
 # --------------------------------------------------------------------------- data
-def _ensure_data(root: Path) -> Path:
-    """Return the folder of grid.json and grid.f32, computing them if the key changed."""
+def _start_data(root: Path) -> Path | _Job:
+    """The folder of grid.json and grid.f32 if up to date, else the job computing them."""
     name = os.environ.get(GRID_ENV, "full").strip() or "full"
     if name not in ("full", "small"):
         raise PluginError(f"{GRID_ENV} must be 'full' or 'small', got {name!r}.")
@@ -201,8 +214,7 @@ def _ensure_data(root: Path) -> Path:
     key_file.unlink(missing_ok=True)
     runs.mkdir(parents=True, exist_ok=True)
     runs_key.write_text(key + "\n")
-    log.info("explorer: training the %s grid (resumable; results in %s)", name, runs)
-    start = time.perf_counter()
+    log.info("explorer: training the %s grid in the background (resumable; in %s)", name, runs)
     command = [
         sys.executable,
         "-m",
@@ -216,20 +228,42 @@ def _ensure_data(root: Path) -> Path:
         "--no-progress",
     ]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", BANKNOTE_GD_PROGRESS="0")
-    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise PluginError(
-            f"banknote-gd explorer-data failed (exit {result.returncode}):\n"
-            f"{(result.stdout + result.stderr)[-4000:]}"
-        )
-    record = {
-        "key": key,
-        "sha256": {n: _sha256(folder / n) for n in DATA_FILES},
-        "seconds": round(time.perf_counter() - start, 1),
-    }
-    key_file.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    log.info("explorer: %s grid computed in %.1f s", name, record["seconds"])
-    return folder
+    return _Job(name, folder, key, command, root, env)
+
+
+class _Job:
+    """``banknote-gd explorer-data`` in a subprocess; its output goes to a log file."""
+
+    def __init__(self, name, folder: Path, key: str, command, root: Path, env) -> None:
+        self.name, self.folder, self.key = name, folder, key
+        self.log_path = folder / "explorer-data.log"
+        self.start = time.perf_counter()
+        with open(self.log_path, "wb") as output:
+            self.process = subprocess.Popen(
+                command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+
+    def wait(self) -> Path:
+        """Wait for the data; record its key; fail the build with the log if it failed."""
+        code = self.process.wait()
+        if code != 0:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            raise PluginError(f"banknote-gd explorer-data failed (exit {code}):\n{text[-4000:]}")
+        record = {
+            "key": self.key,
+            "sha256": {n: _sha256(self.folder / n) for n in DATA_FILES},
+            "seconds": round(time.perf_counter() - self.start, 1),
+        }
+        key_file = self.folder / "key.json"
+        key_file.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        log.info("explorer: %s grid computed in %.1f s", self.name, record["seconds"])
+        return self.folder
+
+    def stop(self) -> None:
+        """Stop the subprocess (the build failed elsewhere); its finished runs are kept."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()
 
 
 def _up_to_date(folder: Path, key_file: Path, key: str) -> bool:
