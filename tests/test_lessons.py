@@ -219,3 +219,110 @@ def test_write_lessons_refuses_a_file_as_the_folder(tmp_path, capsys):
     (tmp_path / "course").write_text("not a folder")
     assert cli.main(["lessons", str(tmp_path / "course")]) == 2
     assert "'" + str(tmp_path / "course") + "' is a file" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- kept kernels
+SPOILER = """# %%
+import os
+import sys
+import warnings
+
+import keras
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import banknote_gd as bgd
+
+sys.path.insert(0, {folder!r})
+import warner
+
+warner.warn()
+bgd.set_style()
+mpl.rcParams["lines.linewidth"] = 9.0
+pd.set_option("display.precision", 1)
+os.environ["BANKNOTE_GD_SPOILER"] = "spoilt"
+warnings.simplefilter("ignore")
+os.chdir({folder!r})
+leftover = keras.layers.Dense(1).name
+plt.figure()
+print("spoilt:", leftover, mpl.rcParams["lines.linewidth"], pd.get_option("display.precision"))
+"""
+
+PROBE = """# %%
+import os
+import sys
+import warnings
+
+import keras
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib_inline.backend_inline import InlineBackend
+
+sys.path.insert(0, {folder!r})
+import warner
+
+warner.warn()
+print("left over:", "leftover" in globals(), "figures:", plt.get_fignums())
+formats = InlineBackend.instance().figure_formats
+print("line width:", mpl.rcParams["lines.linewidth"], "formats:", formats)
+print("precision:", pd.get_option("display.precision"), "filters:", len(warnings.filters))
+print("environment:", os.environ.get("BANKNOTE_GD_SPOILER"), "folder:", os.getcwd())
+print("layer:", keras.layers.Dense(1).name)
+
+# %%
+1 + 1
+"""
+
+
+@pytest.mark.slow
+def test_a_kept_kernel_gives_a_lesson_the_notebook_a_fresh_kernel_gives(tmp_path):
+    """The build executes lesson after lesson in one kernel: a lesson that changes every
+    setting it can must leave the next lesson the notebook it gets in a fresh kernel; a
+    lesson that fails is reported by name and the next gets a fresh kernel."""
+    import asyncio
+
+    hook = _hook()
+    (tmp_path / "warner.py").write_text(
+        "import warnings\n\n\ndef warn():\n    warnings.warn('shown in every lesson')\n"
+    )
+    texts = {
+        "spoiler": SPOILER,
+        "probe_kept": PROBE,
+        "failing": "# %%\nimport banknote_gd as bgd\n\n1 / 0\n",
+        "probe_fresh": PROBE,
+    }
+    lessons = {}
+    for name, text in texts.items():
+        source = tmp_path / f"{name}.py"
+        source.write_text(text.format(folder=str(tmp_path)))
+        notebook, key = tmp_path / f"{name}.ipynb", tmp_path / f"{name}.json"
+        lessons[name] = hook.Lesson(name, source, notebook, key, "key")
+    env = hook._kernel_env(ROOT)
+
+    def run(*names):
+        return asyncio.run(hook._execute_all([lessons[n] for n in names], ROOT, env, 1))
+
+    assert run("spoiler", "probe_kept") == []  # one kernel, kept from one to the other
+    errors = run("failing", "probe_fresh")  # the failure takes its kernel: a fresh one next
+    assert [name for name, _ in errors] == ["failing"]
+    assert "ZeroDivisionError" in errors[0][1]
+
+    def outputs(name):
+        cells = json.loads(lessons[name].notebook.read_text())["cells"]
+        return [(c["execution_count"], c["outputs"]) for c in cells if c["cell_type"] == "code"]
+
+    def printed(cells):
+        return "".join("".join(o.get("text", "")) for _, outs in cells for o in outs)
+
+    spoilt = printed(outputs("spoiler"))
+    assert "spoilt: dense 9.0 1" in spoilt  # the spoiler did change the settings
+    kept, fresh = outputs("probe_kept"), outputs("probe_fresh")
+    assert kept == fresh
+    text = printed(fresh)
+    assert "left over: False figures: []" in text
+    assert "shown in every lesson" in text  # the warning is not swallowed as "shown before"
+    assert f"environment: None folder: {ROOT}" in text
+    assert "layer: dense\n" in text
+    assert [count for count, _ in kept] == [1, 2]

@@ -16,10 +16,16 @@ The list of lessons
 
 Lessons
     Every ``tutorials/NN_*.py`` (Jupytext percent format) is converted to a notebook and
-    executed with nbclient, two lessons at a time, each in its own kernel (cwd = the
-    repository root). The executed notebooks go to ``docs/lessons/NN_*.ipynb`` (ignored by
-    git), where mkdocs-jupyter renders them with ``execute: false``. A cell that raises fails
-    the build with the lesson's name and the error.
+    executed with nbclient (cwd = the repository root), longest first, on two IPython
+    kernels that each execute lesson after lesson: a kernel is started, and TensorFlow,
+    Keras and the package imported, once per kernel instead of once per lesson, and what
+    the package compiled is reused. Before each lesson the kernel is reset (``KERNEL_RESET``:
+    namespace, figures, rcParams, warning filters, environment, options, Keras's global
+    state, execution count), so that a lesson's notebook is the one a fresh kernel would
+    give; a lesson that fails takes its kernel with it. The executed notebooks go to
+    ``docs/lessons/NN_*.ipynb`` (ignored by git), where mkdocs-jupyter renders them with
+    ``execute: false``. A cell that raises fails the build with the lesson's name and the
+    error. ``BANKNOTE_GD_LESSON_WORKERS`` sets the number of kernels (default 2).
 
     A lesson is executed again only when its cache key changes. The key, kept with the
     SHA-256 of the notebook it produced in ``.cache/lessons/NN_*.json``, hashes the lesson
@@ -482,27 +488,166 @@ def execute_lessons(root: Path, out_dir: Path, lessons: list[LessonInfo] | None 
 async def _execute_all(
     todo: list[Lesson], root: Path, env: dict[str, str], workers: int
 ) -> list[tuple[str, str]]:
-    semaphore = asyncio.Semaphore(workers)
+    """Execute ``todo`` (in its order) on ``workers`` kernels, each kept for lesson after
+    lesson; a kernel whose lesson failed is replaced by a fresh one for the next."""
+    queue = list(todo)
     errors: list[tuple[str, str]] = []
 
-    async def run(lesson: Lesson) -> None:
-        async with semaphore:
-            try:
-                seconds = await _execute_one(lesson, root, env)
-            except Exception as error:  # any failure: cell error, timeout, dead kernel
-                errors.append((lesson.name, _describe(error)))
-            else:
-                log.info("lesson %s executed in %.1f s", lesson.name, seconds)
+    async def worker() -> None:
+        kernel: _Kernel | None = None
+        try:
+            while queue:
+                lesson = queue.pop(0)
+                try:
+                    kernel = kernel or await _Kernel.start(root, env)
+                    seconds = await _execute_one(lesson, root, kernel)
+                except Exception as error:  # any failure: cell error, timeout, dead kernel
+                    errors.append((lesson.name, _describe(error)))
+                    if kernel is not None:  # what the lesson left behind goes with its kernel
+                        await kernel.close()
+                    kernel = None
+                else:
+                    log.info("lesson %s executed in %.1f s", lesson.name, seconds)
+        finally:
+            if kernel is not None:
+                await kernel.close()
 
-    await asyncio.gather(*(run(lesson) for lesson in todo))
+    await asyncio.gather(*(worker() for _ in range(min(workers, len(todo)))))
     return sorted(errors)
 
 
-async def _execute_one(lesson: Lesson, root: Path, env: dict[str, str]) -> float:
+# The libraries every build kernel imports before its first lesson: their imports add
+# warning filters and settings, which the kernel's noted state then includes.
+KERNEL_IMPORTS = (
+    "numpy",
+    "pandas",
+    "matplotlib.pyplot",
+    "seaborn",
+    "tensorflow",
+    "keras",
+    "banknote_gd",
+)
+
+# Run silently (no output, no execution count) in a kernel before each lesson. The first
+# time, in the fresh kernel, it imports KERNEL_IMPORTS and notes the settings a lesson may
+# change; before every later
+# lesson it puts them back, so that a lesson executed in a kept kernel gives the notebook a
+# fresh kernel would (tests/test_lessons.py checks it): the user namespace and output
+# history, open figures, Matplotlib's rcParams and inline figure formats, warning filters
+# (and the "shown once" registries with them), environment variables and working folder,
+# pandas options, Keras's global state (layer names), the global random generators and the
+# execution count.
+KERNEL_RESET = """\
+def _banknote_gd_reset():
+    import gc
+    import os
+    import random
+    import sys
+    import types
+    import warnings
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib_inline.backend_inline import InlineBackend, set_matplotlib_formats
+
+    shell = get_ipython()
+    state = sys.modules.get("_banknote_gd_kernel_state")
+    if state is None:
+        for name in KERNEL_IMPORTS:  # with the filters and settings their imports make
+            __import__(name)
+        state = types.ModuleType("_banknote_gd_kernel_state")
+        state.rc = {k: v for k, v in matplotlib.rcParams.items() if k != "backend"}
+        state.formats = set(InlineBackend.instance(parent=shell).figure_formats)
+        state.filters = list(warnings.filters)
+        state.environ = dict(os.environ)
+        state.cwd = os.getcwd()
+        sys.modules[state.__name__] = state
+        return
+    shell.reset(new_session=True)  # namespace, output history; new history session, count 1
+    plt.close("all")
+    matplotlib.rcParams.update(state.rc)
+    set_matplotlib_formats(*state.formats)
+    warnings.filters[:] = state.filters
+    warnings._filters_mutated()
+    os.environ.clear()
+    os.environ.update(state.environ)
+    os.chdir(state.cwd)
+    if "pandas" in sys.modules:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sys.modules["pandas"].reset_option("all")
+    if "keras" in sys.modules:
+        sys.modules["keras"].backend.clear_session()
+    random.seed()
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()
+    gc.collect()
+
+
+_banknote_gd_reset()
+globals().pop("_banknote_gd_reset", None)
+""".replace("KERNEL_IMPORTS", repr(KERNEL_IMPORTS))
+
+
+class _Kernel:
+    """An IPython kernel (Unix sockets, the font probe) that executes lesson after lesson.
+
+    Starting a kernel and importing TensorFlow, Keras and the package costs seconds per
+    lesson; a kept kernel pays it once, and reuses what the package compiled. Before each
+    lesson, :data:`KERNEL_RESET` puts back what the lesson before may have changed.
+    """
+
+    def __init__(self, km, folder: tempfile.TemporaryDirectory, font_log: Path) -> None:
+        self.km, self.folder, self.font_log = km, folder, font_log
+
+    @classmethod
+    async def start(cls, root: Path, env: dict[str, str]) -> _Kernel:
+        from jupyter_client.manager import AsyncKernelManager
+        from traitlets.config import Config
+
+        folder = tempfile.TemporaryDirectory(prefix="bgd-kernel-")
+        startup = Path(folder.name, "ipython", "profile_default", "startup")
+        startup.mkdir(parents=True)
+        font_log = Path(folder.name, "fonts.jsonl")
+        probe = FONT_PROBE.replace("FONT_LOG", repr(str(font_log)))
+        (startup / "00-banknote-gd-font-probe.py").write_text(probe, encoding="utf-8")
+        config = Config()
+        config.KernelManager.transport = "ipc"  # Unix sockets: no TCP ports to pick or clash
+        config.KernelManager.ip = os.path.join(folder.name, "kernel")
+        km = AsyncKernelManager(kernel_name="python3", config=config)
+        env = {**env, "IPYTHONDIR": str(Path(folder.name, "ipython"))}
+        history = "--HistoryManager.hist_file=:memory:"  # as nbclient starts kernels
+        await km.start_kernel(extra_arguments=[history], env=env, cwd=str(root))
+        return cls(km, folder, font_log)
+
+    async def reset(self) -> None:
+        """Run :data:`KERNEL_RESET`; fail if it fails."""
+        client = self.km.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=120)
+            reply = await client.execute_interactive(
+                KERNEL_RESET, silent=True, store_history=False, timeout=120
+            )
+        finally:
+            client.stop_channels()
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise RuntimeError(
+                f"resetting the kernel failed: {content.get('ename')}: {content.get('evalue')}"
+            )
+
+    async def close(self) -> None:
+        try:
+            await self.km.shutdown_kernel(now=True)
+        finally:
+            self.folder.cleanup()
+
+
+async def _execute_one(lesson: Lesson, root: Path, kernel: _Kernel) -> float:
     import jupytext
     import nbformat
     from nbclient import NotebookClient
-    from traitlets.config import Config
 
     # Never leave a key that vouches for an old notebook while a new one is being made.
     lesson.key_file.unlink(missing_ok=True)
@@ -513,29 +658,24 @@ async def _execute_one(lesson: Lesson, root: Path, env: dict[str, str]) -> float
         "display_name": "Python 3 (ipykernel)",
         "language": "python",
     }
-    with tempfile.TemporaryDirectory(prefix="bgd-kernel-") as sockets:
-        startup = Path(sockets, "ipython", "profile_default", "startup")
-        startup.mkdir(parents=True)
-        font_log = Path(sockets, "fonts.jsonl")
-        probe = FONT_PROBE.replace("FONT_LOG", repr(str(font_log)))
-        (startup / "00-banknote-gd-font-probe.py").write_text(probe, encoding="utf-8")
-        env = {**env, "IPYTHONDIR": str(Path(sockets, "ipython"))}
-        config = Config()
-        config.KernelManager.transport = "ipc"  # Unix sockets: no TCP ports to pick or clash
-        config.KernelManager.ip = os.path.join(sockets, "kernel")
-        client = NotebookClient(
-            nb,
-            timeout=CELL_TIMEOUT,
-            startup_timeout=120,
-            kernel_name="python3",
-            allow_errors=False,
-            resources={"metadata": {"path": str(root)}},
-            config=config,
-        )
-        start = time.perf_counter()
-        await client.async_execute(env=env)
-        seconds = time.perf_counter() - start
-        _record_figure_fonts(nb, font_log)
+    await kernel.reset()
+    client = NotebookClient(
+        nb,
+        km=kernel.km,
+        timeout=CELL_TIMEOUT,
+        startup_timeout=120,
+        kernel_name="python3",
+        allow_errors=False,
+        resources={"metadata": {"path": str(root)}},
+    )
+    start = time.perf_counter()
+    try:
+        await client.async_execute()
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+    seconds = time.perf_counter() - start
+    _record_figure_fonts(nb, kernel.font_log)
     _hide_inputs(nb)
 
     tmp = lesson.notebook.with_suffix(".ipynb.tmp")
@@ -708,7 +848,10 @@ def _common_key_parts(root: Path) -> dict[str, object]:
         # How the hook executes a lesson (not the rest of it: a change to the CSS handling
         # must not re-execute anything).
         "executor": _sha256_bytes(
-            (inspect.getsource(_execute_one) + inspect.getsource(_kernel_env)).encode()
+            "".join(
+                [inspect.getsource(f) for f in (_execute_one, _Kernel, _kernel_env)]
+                + [KERNEL_RESET, FONT_PROBE]
+            ).encode()
         ),
         "cell_timeout": CELL_TIMEOUT,
         "kernel_env": KERNEL_ENV,
