@@ -397,3 +397,16 @@ def test_log_axis_rejects_an_unknown_axis():
     _figure, ax = plt.subplots()
     with pytest.raises(ValueError, match="Unknown axis 'z'; allowed: 'x', 'y'"):
         bgd.log_axis(ax, axis="z")
+
+
+def test_sweep_band_is_the_interval_seaborn_would_draw():
+    """plot_sweep's fast bootstrap band is seaborn's own ("ci", 95) band, point by point."""
+    frame = sweep_frame(values=(0.1,), seeds=10)
+    ours = plot_sweep(frame, split="train").axes_dict["loss"].collections[0]
+    rows = frame[(frame["split"] == "train") & (frame["metric"] == "loss")]
+    _, ax = plt.subplots()
+    sns.lineplot(data=rows, x="epoch", y="value", errorbar=("ci", 95), seed=0, ax=ax)
+    theirs = ax.collections[0]
+    np.testing.assert_allclose(
+        ours.get_paths()[0].vertices, theirs.get_paths()[0].vertices, rtol=1e-12
+    )

@@ -300,3 +300,42 @@ def test_accuracy_table_gives_the_binomial_error_of_one_accuracy():
         bgd.accuracy_table(final, "schedule", 0)
     with pytest.raises(ValueError, match=r"optimizer"):
         bgd.accuracy_table(final, "optimizer", 412)
+
+
+# --------------------------------------------------------------------------- BootstrapCI
+def _seaborn_interval(values, level, n_boot):
+    from seaborn._statistics import EstimateAggregator
+
+    frame = pd.DataFrame({"y": values})
+    row = EstimateAggregator("mean", ("ci", level), n_boot=n_boot, seed=0)(frame, "y")
+    return row["ymin"], row["ymax"]
+
+
+@pytest.mark.parametrize("level", [95, 50])
+def test_bootstrap_ci_is_seaborns_interval_for_an_even_number_of_values(level):
+    values = np.random.default_rng(3).normal(size=10)
+    np.testing.assert_allclose(
+        bgd.BootstrapCI(level)(values), _seaborn_interval(values, level, 1000), rtol=1e-12
+    )
+
+
+def test_bootstrap_ci_agrees_with_seaborn_within_resampling_error_for_an_odd_number():
+    values = np.random.default_rng(4).normal(size=7)
+    ours = bgd.BootstrapCI(95, n_boot=40_000)(values)
+    theirs = _seaborn_interval(values, 95, 40_000)
+    se = values.std(ddof=1) / math.sqrt(len(values))
+    assert abs(ours[0] - theirs[0]) < 0.05 * se and abs(ours[1] - theirs[1]) < 0.05 * se
+    # and the interval is about the normal one, mean +- 1.96 se (a bootstrap is a bit narrower)
+    assert 1.6 * se < (ours[1] - ours[0]) / 2 < 2.0 * se
+
+
+def test_bootstrap_ci_leaves_out_nans_and_refuses_bad_levels():
+    interval = bgd.BootstrapCI(90)
+    assert interval([1.0, np.nan, 3.0, 2.0]) == interval([1.0, 3.0, 2.0])
+    assert all(math.isnan(v) for v in interval([np.nan]))
+    assert repr(interval) == "BootstrapCI(90, n_boot=1000, seed=0)"
+    for bad in (0, 100, -5, "95", True):
+        with pytest.raises(ValueError, match=r"level must be a number between 0 and 100"):
+            bgd.BootstrapCI(bad)
+    with pytest.raises(ValueError, match=r"n_boot"):
+        bgd.BootstrapCI(95, n_boot=0)

@@ -250,8 +250,7 @@ with sns.axes_style("whitegrid"):
         palette="colorblind",
         col="criterion",
         kind="line",
-        errorbar=("ci", 95),
-        seed=0,
+        errorbar=bgd.BootstrapCI(95),  # seaborn's ("ci", 95) interval, faster
         height=3.8,
         aspect=1.05,
         facet_kws={"sharey": False},

@@ -51,7 +51,7 @@ from .optimizers import available_optimizers, make_optimizer
 from .parameters import PARAMETER_TABLE, Parameter
 from .plots import figure_style, log_axis, plot_history, plot_pairs, plot_sweep, set_style
 from .schedules import available_schedules, learning_rates, make_schedule
-from .stats import accuracy_table, compare, excess_loss, final_values
+from .stats import BootstrapCI, accuracy_table, compare, excess_loss, final_values
 from .training import PARAMETERS, read_results, sweep, train
 
 try:
@@ -68,6 +68,7 @@ __all__ = [
     "PARAMETERS",
     "PARAMETER_TABLE",
     "RUN_COLUMNS",
+    "BootstrapCI",
     "DataIntegrityError",
     "DataUnavailableError",
     "Optimum",

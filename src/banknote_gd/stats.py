@@ -14,6 +14,7 @@ function               returns
 :func:`final_values`   one row per run: the value at its last (or a given) epoch
 :func:`compare`        per level of a column: paired difference to a baseline
 :func:`excess_loss`    the frame with the loss measured from the optimum, L − L*
+:class:`BootstrapCI`   a bootstrap interval of a mean, for seaborn's ``errorbar=``
 =====================  ===========================================================
 
 Examples
@@ -34,7 +35,14 @@ import pandas as pd
 from . import frames as _frames
 from ._checks import check_columns, check_int
 
-__all__ = ["COMPARE_COLUMNS", "accuracy_table", "compare", "excess_loss", "final_values"]
+__all__ = [
+    "COMPARE_COLUMNS",
+    "BootstrapCI",
+    "accuracy_table",
+    "compare",
+    "excess_loss",
+    "final_values",
+]
 
 COMPARE_COLUMNS: tuple[str, ...] = (
     "baseline",
@@ -164,6 +172,60 @@ def _bootstrap(values: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         means = values[picks].mean(axis=1)  # (n_boot, quantities)
         return np.percentile(means, [2.5, 97.5], axis=0)
+
+
+class BootstrapCI:
+    """A percentile-bootstrap confidence interval of a mean, for seaborn's ``errorbar=``.
+
+    The interval seaborn draws for ``errorbar=("ci", level)``: the mean of ``n`` values is
+    recomputed on ``n_boot`` resamples of them (drawn with replacement), and the interval
+    runs between the ``(100 - level) / 2`` and ``(100 + level) / 2`` percentiles of those
+    means. Seaborn resamples in a Python loop, about 25 ms per point of a line; this draws
+    every resample at once, about a hundred times faster, with the same generator, so that
+    for an even number of values (10 seeds, say) the numbers are seaborn's own. NaNs are
+    left out.
+
+    Parameters
+    ----------
+    level
+        The confidence level in percent, between 0 and 100 (exclusive).
+    n_boot
+        The number of resamples (seaborn's default, 1000).
+    seed
+        Seeds the resampling, so that a figure is the same every time it is drawn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> interval = BootstrapCI(95)
+    >>> low, high = interval(np.arange(10.0))
+    >>> bool(low < 4.5 < high), round(float(high - low), 1)
+    (True, 3.7)
+
+    In a plot, ``sns.lineplot(data=frame, x="epoch", y="value", errorbar=BootstrapCI(95))``.
+    """
+
+    def __init__(self, level: float = 95, *, n_boot: int = 1000, seed: int = 0) -> None:
+        if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 100:
+            raise ValueError(f"level must be a number between 0 and 100 (percent), got {level!r}.")
+        self.level = float(level)
+        self.n_boot = check_int("n_boot", n_boot, minimum=1)
+        self.seed = check_int("seed", seed, minimum=0)
+
+    def __repr__(self) -> str:
+        return f"BootstrapCI({self.level:g}, n_boot={self.n_boot}, seed={self.seed})"
+
+    def __call__(self, values: Any) -> tuple[float, float]:
+        """``(low, high)``: the interval of the mean of ``values`` (NaN, NaN if none)."""
+        x = np.asarray(values, dtype=float).ravel()
+        x = x[~np.isnan(x)]
+        if x.size == 0:
+            return (float("nan"), float("nan"))
+        rng = np.random.default_rng(self.seed)
+        picks = rng.integers(0, x.size, size=(self.n_boot, x.size), dtype=np.intp)
+        edge = (100 - self.level) / 2
+        low, high = np.percentile(x[picks].mean(axis=1), [edge, 100 - edge])
+        return (float(low), float(high))
 
 
 def _summary(values: np.ndarray, n_boot: int, seed: int) -> dict[str, float]:
