@@ -312,12 +312,21 @@ def _append(path: Path, frame: pd.DataFrame) -> None:
 
 
 def _consolidate(path: Path) -> None:
-    """Join a Parquet ``out`` and its part files into the one file (atomically)."""
-    if not _parts(path):
+    """Join a Parquet ``out`` and its part files into the one file (atomically).
+
+    The parts are joined as Arrow tables, without a round trip through pandas: each part
+    was written from a normalised frame already (:func:`read_results` normalises on read).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = _parts(path)
+    if not parts:
         return
-    frame = read_results(path)
+    files = ([path] if path.is_file() else []) + parts
+    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
     tmp = path.with_name(path.name + ".tmp")
-    frame.to_parquet(tmp, index=False)
+    pq.write_table(table, tmp)
     os.replace(tmp, path)
     shutil.rmtree(_parts_dir(path), ignore_errors=True)
 
