@@ -638,8 +638,11 @@ class _Kernel:
             )
 
     async def close(self) -> None:
+        """Shut the kernel down (it may have died already: nothing to stop then)."""
         try:
             await self.km.shutdown_kernel(now=True)
+        except Exception as error:  # a dead kernel or a lost process: note it, go on
+            log.debug("shutting a lesson kernel down: %s", error)
         finally:
             self.folder.cleanup()
 
