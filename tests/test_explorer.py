@@ -194,3 +194,32 @@ def test_hook_rewrites_lesson_links_and_refuses_bad_ones(small_data: Path) -> No
     for bad in ("optimizer=nadam", "colour=red", "batch_size=big", "standardize=yes"):
         with pytest.raises(PluginError, match="links to the explorer"):
             hook.on_page_content(f'<a href="explorer.md#{bad}">', page, None, files)
+
+
+def test_an_interrupted_explorer_data_resumes_from_the_optimizers_done(
+    small_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from banknote_gd import training
+
+    real = training.sweep
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C during the second optimizer's sweep
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "sweep", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        explorer_data(tmp_path, grid=SMALL_GRID, progress=False)
+    kept = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert kept == [f"{SMALL_GRID.optimizers[0]}.summary.parquet"]
+
+    calls.clear()
+    explorer_data(tmp_path, grid=SMALL_GRID, progress=False)
+    assert len(calls) == len(SMALL_GRID.optimizers) - 1  # the first one was not trained again
+    # the same files as the uninterrupted run, number for number
+    assert (tmp_path / "grid.f32").read_bytes() == (small_data / "grid.f32").read_bytes()
+    meta, expected = (json.loads((f / "grid.json").read_text()) for f in (tmp_path, small_data))
+    assert {**meta, "seconds": None} == {**expected, "seconds": None}

@@ -7,8 +7,9 @@ Data
     TensorFlow stays out of the MkDocs process). The result, ``grid.json`` and ``grid.f32``,
     is cached in ``.cache/explorer/<grid>/`` under a key that hashes every file under
     ``src/banknote_gd``, the data file (expected and actual SHA-256) and the versions of
-    Python, TensorFlow, Keras, NumPy and pandas; the sweep's resumable result files live
-    there too, so an interrupted build resumes where it stopped. The training starts in
+    Python, TensorFlow, Keras, NumPy and pandas; each optimizer's summary is kept there
+    as its sweep ends, so an interrupted build resumes from the optimizers done. The
+    training starts in
     ``on_pre_build`` (this hook is listed before ``execute_lessons``) and runs beside the
     lessons' kernels; ``on_files`` waits for it (its output is in ``explorer-data.log``
     there), and a failed build stops it. The two files are added to

@@ -209,7 +209,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     explorer.add_argument("out", metavar="OUT", help="folder for grid.json and grid.f32")
     explorer.add_argument(
-        "--runs", metavar="DIR", help="folder of the resumable result files (default OUT/runs)"
+        "--runs",
+        metavar="DIR",
+        help="folder of each optimizer's summary, kept to resume from (default OUT/runs)",
     )
     explorer.add_argument(
         "--grid", choices=("full", "small"), default="full", help="which grid (default full)"
