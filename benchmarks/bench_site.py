@@ -67,11 +67,11 @@ def main() -> None:
     ):
         shutil.rmtree(folder, ignore_errors=True)
 
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
         cold, cold_log = build(Path(tmp) / "cold", env)
         rebuild, rebuild_log = build(Path(tmp) / "rebuild", env)
 
-    load = os.getloadavg()[0]
     print(
         f"site build benchmark: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average {load:.1f} before the run"
