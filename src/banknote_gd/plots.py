@@ -558,10 +558,37 @@ def plot_sweep(
     >>> frame = bgd.sweep({"batch_size": [8, 64, 960]}, seeds=10)  # doctest: +SKIP
     >>> grid = bgd.plot_sweep(frame, hue="batch_size", x="step", split="both")  # doctest: +SKIP
     """
-    import seaborn as sns
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    _check_sweep_args(frame, hue, x, split)
+    splits = list(_BOTH) if split == "both" else [split]
+    data, runs = _sweep_rows(frame, hue, split, splits)
+    labels, n_runs, n_div = _hue_labels(data, hue, runs)
+    legend_title = _pretty(hue)
+    data[legend_title] = data[hue].map(labels)
+    plotted = data[~data["_diverged"]].dropna(subset=["value"])
+    stats, band = _seeds_text(n_runs, n_div, errorbar)
+    with _style():
+        grid, handles = _draw_sweep(
+            plotted, x, legend_title, list(labels.values()), splits, _fast_errorbar(band)
+        )
+        titles = {m: m if split == "both" else f"{_SPLIT_NAMES[split]} {m}" for m in METRICS}
+        _label_axes(grid, x, titles)
+        if log_y:
+            log_axis(grid.axes_dict["loss"])
+        grid.add_legend(
+            legend_data=handles,
+            label_order=list(handles),
+            title=legend_title,
+            adjust_subtitles=True,
+        )
+        if title is None:
+            title = _sweep_title(frame, hue, split, legend_title)
+        _finish(grid, f"{title}\n{stats}")
+    return grid
 
+
+def _check_sweep_args(frame: pd.DataFrame, hue: Any, x: str, split: str) -> None:
+    """plot_sweep's checks: allowed x and split, a comparable hue, one value of every other
+    configuration column per hue value."""
     check_choice("x", x, tuple(X_LABELS))
     check_choice("split", split, (*SPLITS, "both"))
     if not isinstance(hue, str):
@@ -588,8 +615,13 @@ def plot_sweep(
                 f"or compare them with hue={column!r}."
             )
 
+
+def _sweep_rows(
+    frame: pd.DataFrame, hue: str, split: str, splits: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The rows to draw (finite values of the metrics and splits shown, each marked with
+    ``_diverged``) and the columns that identify a run."""
     data = _finite_values(frame)
-    splits = list(_BOTH) if split == "both" else [split]
     data = data[data["metric"].isin(METRICS)]
     runs = _run_columns(data, extra=hue)
     data = data.assign(_diverged=_diverged_runs(data, runs).to_numpy())
@@ -599,90 +631,86 @@ def plot_sweep(
             f"frame has no rows for split={split!r} and metric in {list(METRICS)}; "
             "plot_sweep has nothing to draw."
         )
+    return data, runs
 
-    levels = _levels(data[hue])
+
+def _hue_labels(data: pd.DataFrame, hue: str, runs: list[str]):
+    """The legend label of each hue value, in legend order (``0.5 (3 of 10 diverged)``),
+    and the number of runs and of diverged runs per value."""
     run_table = data.drop_duplicates(runs)
     n_runs = run_table.groupby(hue, sort=False).size()
     n_div = run_table.groupby(hue, sort=False)["_diverged"].sum()
     labels = {}
-    for level in levels:
+    for level in _levels(data[hue]):
         label = _format_value(level)
         if n_div[level]:
             label += f" ({int(n_div[level])} of {int(n_runs[level])} diverged)"
         labels[level] = label
-    label_order = [labels[level] for level in levels]
-    legend_title = _pretty(hue)
-    data[legend_title] = data[hue].map(labels)
-    plotted = data[~data["_diverged"]].dropna(subset=["value"])
+    return labels, n_runs, n_div
 
-    seeds = sorted(set((n_runs).astype(int)))
+
+def _seeds_text(n_runs: pd.Series, n_div: pd.Series, errorbar: Any) -> tuple[str, Any]:
+    """The title line on seeds, band and divergence; the band to draw (None: one seed)."""
+    seeds = sorted(set(n_runs.astype(int)))
     seeds_text = f"{seeds[0]}" if len(seeds) == 1 else f"{seeds[0]} to {seeds[-1]}"
-    band = _describe_errorbar(errorbar) if max(seeds) > 1 else None
     if max(seeds) == 1:
-        stats = "one seed per line"
+        stats, errorbar = "one seed per line", None
     else:
+        band = _describe_errorbar(errorbar)
         stats = f"mean over {seeds_text} seeds" + (f", band: {band}" if band else "")
     total_div = int(n_div.sum())
     if total_div:
         stats += f"; {total_div} of {int(n_runs.sum())} runs diverged and are left out of the means"
+    return stats, errorbar
 
-    with _style():
-        colors = sns.color_palette(PALETTE, len(levels))
-        palette = dict(zip(label_order, colors))
-        grid = _facet_grid(plotted)
-        if split == "both":  # line style tells the splits apart
-            dashes = dict.fromkeys(label_order, "")
-            style_kws = {"style": "split", "style_order": splits, "dashes": SPLIT_DASHES}
-        else:  # line style repeats the colour's message: one dash pattern per hue value
-            dashes = {label: HUE_DASHES[i % len(HUE_DASHES)] for i, label in enumerate(label_order)}
-            style_kws = {"style": legend_title, "style_order": label_order, "dashes": dashes}
-        grid.map_dataframe(
-            sns.lineplot,
-            x=x,
-            y="value",
-            hue=legend_title,
-            hue_order=label_order,
-            palette=palette,
-            errorbar=_fast_errorbar(errorbar) if max(seeds) > 1 else None,
-            seed=0,
-            legend=False,
-            **style_kws,
-        )
-        if split == "both":
-            titles = {m: m for m in METRICS}
-        else:
-            titles = {m: f"{_SPLIT_NAMES[split]} {m}" for m in METRICS}
-        _label_axes(grid, x, titles)
-        if log_y:
-            log_axis(grid.axes_dict["loss"])
 
-        handles: dict[str, Any] = {
-            label: Line2D([], [], color=palette[label], lw=2, dashes=dashes[label] or (None, None))
-            for label in label_order
-        }
-        order = list(label_order)
-        if split == "both":
-            handles["split"] = Patch(alpha=0, linewidth=0)
-            for s in splits:
-                handles[s] = Line2D(
-                    [], [], color="0.3", lw=2, dashes=SPLIT_DASHES[s] or (None, None)
-                )
-            order += ["split", *splits]
-        grid.add_legend(
-            legend_data=handles, label_order=order, title=legend_title, adjust_subtitles=True
-        )
+def _draw_sweep(plotted, x, legend_title, label_order, splits, errorbar):
+    """The two panels, one line per label; the legend's handles, in order."""
+    import seaborn as sns
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-        if title is None:
-            if split == "both":
-                what = "Training (solid) and test (dashed)"
-            else:
-                what = _SPLIT_NAMES[split].capitalize()
-            title = f"{what} loss and accuracy for each {legend_title}"
-            fixed = _describe_config(_constant_config(frame, skip=(hue,)))
-            if fixed:
-                title += f"\n{fixed}"
-        _finish(grid, f"{title}\n{stats}")
-    return grid
+    palette = dict(zip(label_order, sns.color_palette(PALETTE, len(label_order))))
+    grid = _facet_grid(plotted)
+    both = len(splits) > 1
+    if both:  # line style tells the splits apart
+        dashes = dict.fromkeys(label_order, "")
+        style_kws = {"style": "split", "style_order": splits, "dashes": SPLIT_DASHES}
+    else:  # line style repeats the colour's message: one dash pattern per hue value
+        dashes = {label: HUE_DASHES[i % len(HUE_DASHES)] for i, label in enumerate(label_order)}
+        style_kws = {"style": legend_title, "style_order": label_order, "dashes": dashes}
+    grid.map_dataframe(
+        sns.lineplot,
+        x=x,
+        y="value",
+        hue=legend_title,
+        hue_order=label_order,
+        palette=palette,
+        errorbar=errorbar,
+        seed=0,
+        legend=False,
+        **style_kws,
+    )
+    handles: dict[str, Any] = {
+        label: Line2D([], [], color=palette[label], lw=2, dashes=dashes[label] or (None, None))
+        for label in label_order
+    }
+    if both:
+        handles["split"] = Patch(alpha=0, linewidth=0)
+        for s in splits:
+            handles[s] = Line2D([], [], color="0.3", lw=2, dashes=SPLIT_DASHES[s] or (None, None))
+    return grid, handles
+
+
+def _sweep_title(frame: pd.DataFrame, hue: str, split: str, legend_title: str) -> str:
+    """The default title: what is compared, and the configuration all lines share."""
+    if split == "both":
+        what = "Training (solid) and test (dashed)"
+    else:
+        what = _SPLIT_NAMES[split].capitalize()
+    title = f"{what} loss and accuracy for each {legend_title}"
+    fixed = _describe_config(_constant_config(frame, skip=(hue,)))
+    return f"{title}\n{fixed}" if fixed else title
 
 
 def plot_pairs(frame: pd.DataFrame, *, sample: int | None = None) -> sns.PairGrid:
