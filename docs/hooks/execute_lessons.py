@@ -84,14 +84,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
-from importlib import metadata
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
 _HOOKS = str(Path(__file__).resolve().parent)
-if _HOOKS not in sys.path:  # the hooks' shared module, beside this file
+if _HOOKS not in sys.path:  # the hooks' shared modules, beside this file
     sys.path.insert(0, _HOOKS)
+from build_inputs import build_inputs  # noqa: E402
 from npm_vendor import NpmPackage, ensure_vendored  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.execute_lessons")
@@ -822,32 +822,8 @@ def _kernel_env(root: Path) -> dict[str, str]:
 
 def _common_key_parts(root: Path) -> dict[str, object]:
     """Everything but the lesson source that the executed notebooks depend on."""
-    src = root / "src" / "banknote_gd"
-    digest = hashlib.sha256()
-    for path in sorted(src.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            digest.update(path.relative_to(src).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-
-    try:
-        from banknote_gd import data as bgd_data
-    except Exception as error:
-        raise PluginError(f"cannot import banknote_gd to find its data file: {error}") from error
-    try:
-        data_file = bgd_data.data_path()  # verifies the hash; downloads on first use
-    except Exception as error:
-        raise PluginError(
-            f"the lessons need the banknote data file: {error} "
-            f"(seed the cache with `banknote-gd data --from PATH`, or set BANKNOTE_GD_DATA)"
-        ) from error
-
-    versions = {"python": sys.version}
-    for names in KEY_VERSIONS:
-        versions[names[0]] = _version(*names)
     return {
-        "src": digest.hexdigest(),
-        "data_expected": bgd_data.DATA_SHA256,
-        "data_actual": _sha256_bytes(data_file.read_bytes()),
+        **build_inputs(root, KEY_VERSIONS, needed_by="the lessons"),
         # How the hook executes a lesson (not the rest of it: a change to the CSS handling
         # must not re-execute anything).
         "executor": _sha256_bytes(
@@ -858,17 +834,7 @@ def _common_key_parts(root: Path) -> dict[str, object]:
         ),
         "cell_timeout": CELL_TIMEOUT,
         "kernel_env": KERNEL_ENV,
-        "versions": versions,
     }
-
-
-def _version(*names: str) -> str:
-    for name in names:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return "not installed"
 
 
 def _sha256_bytes(data: bytes) -> str:

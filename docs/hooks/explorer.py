@@ -46,7 +46,6 @@ import shutil
 import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -55,8 +54,9 @@ from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
 _HOOKS = str(Path(__file__).resolve().parent)
-if _HOOKS not in sys.path:  # the hooks' shared module, beside this file
+if _HOOKS not in sys.path:  # the hooks' shared modules, beside this file
     sys.path.insert(0, _HOOKS)
+from build_inputs import build_inputs  # noqa: E402
 from npm_vendor import NpmPackage, ensure_vendored  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.explorer")
@@ -278,41 +278,8 @@ def _up_to_date(folder: Path, key_file: Path, key: str) -> bool:
 
 
 def _key(root: Path, name: str) -> str:
-    src = root / "src" / "banknote_gd"
-    digest = hashlib.sha256()
-    for path in sorted(src.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            digest.update(path.relative_to(src).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-    try:
-        from banknote_gd import data as bgd_data
-
-        data_file = bgd_data.data_path()  # verifies the hash; downloads on first use
-    except Exception as error:
-        raise PluginError(
-            f"the explorer needs the banknote data file: {error} "
-            "(seed the cache with `banknote-gd data --from PATH`, or set BANKNOTE_GD_DATA)"
-        ) from error
-    versions = {"python": sys.version}
-    for names in KEY_VERSIONS:
-        versions[names[0]] = _version(*names)
-    parts = {
-        "grid": name,
-        "src": digest.hexdigest(),
-        "data_expected": bgd_data.DATA_SHA256,
-        "data_actual": _sha256(data_file),
-        "versions": versions,
-    }
+    parts = {"grid": name, **build_inputs(root, KEY_VERSIONS, needed_by="the explorer")}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def _version(*names: str) -> str:
-    for name in names:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return "not installed"
 
 
 def _sha256(path: Path) -> str:
