@@ -394,10 +394,25 @@ def plot_history(frame: pd.DataFrame, *, title: str | None = None) -> sns.FacetG
     >>> grid = bgd.plot_history(five, title="five seeds")  # doctest: +SKIP
     >>> grid.savefig("history.png")  # doctest: +SKIP
     """
-    import seaborn as sns
-    from matplotlib.lines import Line2D
-
     check_columns(frame, ("epoch", "split", "metric", "value"), what="plot_history")
+    data = _history_rows(frame)
+    data, n_seeds, n_diverged = _drop_diverged_seeds(data)
+    n_kept = n_seeds - n_diverged if n_diverged < n_seeds else n_seeds
+    splits = [s for s in SPLITS if s in set(data["split"])]
+    with _style():
+        grid, handles = _draw_history(data, splits, BootstrapCI(95) if n_kept > 1 else None)
+        _label_axes(
+            grid, "epoch", {m: m if m != "loss" else "loss (lower is better)" for m in METRICS}
+        )
+        grid.add_legend(legend_data=handles, label_order=splits, title="split")
+        first = title if title is not None else _describe_config(_constant_config(frame))
+        summary = _history_summary(data, n_kept, n_seeds, n_diverged)
+        _finish(grid, "\n".join([first, summary] if first else [summary]))
+    return grid
+
+
+def _history_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The finite rows of the metrics and splits plot_history draws, of one configuration."""
     data = _finite_values(frame)
     data = data[data["metric"].isin(METRICS) & data["split"].isin(SPLITS)]
     if data.empty:
@@ -412,7 +427,12 @@ def plot_history(frame: pd.DataFrame, *, title: str | None = None) -> sns.FacetG
             f"values in frame. Select one configuration, or draw them all with "
             f"plot_sweep(frame, hue={varying[0]!r})."
         )
+    return data
 
+
+def _drop_diverged_seeds(data: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """The rows without the seeds that diverged (unless all did), their count and the
+    number of seeds."""
     runs = _run_columns(data)
     run_id = data.groupby(runs, dropna=False).ngroup() if runs else pd.Series(0, data.index)
     diverged = _diverged_runs(data, runs)
@@ -420,66 +440,65 @@ def plot_history(frame: pd.DataFrame, *, title: str | None = None) -> sns.FacetG
     n_diverged = int(run_id[diverged.to_numpy()].nunique())
     if 0 < n_diverged < n_seeds:
         data = data[~diverged.to_numpy()]
-    n_kept = n_seeds - n_diverged if n_diverged < n_seeds else n_seeds
-    data = data.dropna(subset=["value"])
-    splits = [s for s in SPLITS if s in set(data["split"])]
+    return data.dropna(subset=["value"]), n_seeds, n_diverged
+
+
+def _draw_history(data: pd.DataFrame, splits: list[str], errorbar: Any):
+    """Loss and accuracy panels, one line per split; the legend's handles."""
+    import seaborn as sns
+    from matplotlib.lines import Line2D
+
+    palette = dict(zip(SPLITS, sns.color_palette(PALETTE, len(SPLITS))))
     n_epochs = max(1, int(data["epoch"].nunique()))
+    grid = _facet_grid(data)
+    grid.map_dataframe(
+        sns.lineplot,
+        x="epoch",
+        y="value",
+        hue="split",
+        hue_order=splits,
+        style="split",
+        style_order=splits,
+        markers=SPLIT_MARKERS,
+        dashes=_HISTORY_DASHES,
+        palette=palette,
+        errorbar=errorbar,
+        markevery=max(1, math.ceil(n_epochs / 25)),
+        markersize=5,
+        legend=False,
+    )
+    handles = {
+        split: Line2D(
+            [],
+            [],
+            color=palette[split],
+            marker=SPLIT_MARKERS[split],
+            lw=2,
+            dashes=_HISTORY_DASHES[split] or (None, None),
+        )
+        for split in splits
+    }
+    return grid, handles
 
-    with _style():
-        palette = dict(zip(SPLITS, sns.color_palette(PALETTE, len(SPLITS))))
-        grid = _facet_grid(data)
-        grid.map_dataframe(
-            sns.lineplot,
-            x="epoch",
-            y="value",
-            hue="split",
-            hue_order=splits,
-            style="split",
-            style_order=splits,
-            markers=SPLIT_MARKERS,
-            dashes=_HISTORY_DASHES,
-            palette=palette,
-            errorbar=BootstrapCI(95) if n_kept > 1 else None,
-            markevery=max(1, math.ceil(n_epochs / 25)),
-            markersize=5,
-            legend=False,
-        )
-        _label_axes(
-            grid, "epoch", {m: m if m != "loss" else "loss (lower is better)" for m in METRICS}
-        )
-        handles = {
-            split: Line2D(
-                [],
-                [],
-                color=palette[split],
-                marker=SPLIT_MARKERS[split],
-                lw=2,
-                dashes=_HISTORY_DASHES[split] or (None, None),
+
+def _history_summary(data: pd.DataFrame, n_kept: int, n_seeds: int, n_diverged: int) -> str:
+    """The title line on the final test accuracy, the band and divergence."""
+    test_acc = data[(data["split"] == "test") & (data["metric"] == "accuracy")]
+    if not test_acc.empty:
+        last = test_acc[test_acc["epoch"] == test_acc["epoch"].max()]["value"]
+        summary = f"final test accuracy {100 * last.mean():.1f} %"
+        if n_kept > 1:
+            summary += (
+                f"; lines: mean over {n_kept} seeds, band: 95 % bootstrap interval of the mean"
             )
-            for split in splits
-        }
-        grid.add_legend(legend_data=handles, label_order=splits, title="split")
-
-        first = title if title is not None else _describe_config(_constant_config(frame))
-        lines = [first] if first else []
-        test_acc = data[(data["split"] == "test") & (data["metric"] == "accuracy")]
-        if not test_acc.empty:
-            last = test_acc[test_acc["epoch"] == test_acc["epoch"].max()]["value"]
-            summary = f"final test accuracy {100 * last.mean():.1f} %"
-            if n_kept > 1:
-                summary += (
-                    f"; lines: mean over {n_kept} seeds, band: 95 % bootstrap interval of the mean"
-                )
-        else:
-            summary = "no test rows in frame"
-        if n_diverged == n_seeds:
-            who = "the run" if n_seeds == 1 else f"all {n_seeds} seeds"
-            summary += f"; {who} diverged (loss became NaN or infinite)"
-        elif n_diverged:
-            summary += f"; {n_diverged} of {n_seeds} seeds diverged (not drawn)"
-        lines.append(summary)
-        _finish(grid, "\n".join(lines))
-    return grid
+    else:
+        summary = "no test rows in frame"
+    if n_diverged == n_seeds:
+        who = "the run" if n_seeds == 1 else f"all {n_seeds} seeds"
+        summary += f"; {who} diverged (loss became NaN or infinite)"
+    elif n_diverged:
+        summary += f"; {n_diverged} of {n_seeds} seeds diverged (not drawn)"
+    return summary
 
 
 def plot_sweep(
