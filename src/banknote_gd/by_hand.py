@@ -599,73 +599,20 @@ def plot_loss_surface(
     ('slope w', 'intercept b')
     """
     import matplotlib.pyplot as plt
-    import seaborn as sns
-    from matplotlib.colors import LogNorm
 
     x, y = _line_xy(x, y)
-    if trajectories is not None:
-        needed = ["w", "b", "loss"] + ([hue] if hue is not None else [])
-        if not isinstance(trajectories, pd.DataFrame):
-            raise TypeError(
-                "trajectories must be a DataFrame from fit_line (several concatenated, with a "
-                f"{hue!r} column), got {type(trajectories).__name__}."
-            )
-        missing = [c for c in needed if c not in trajectories.columns]
-        if missing:
-            hint = (
-                f" Add one with fit_line(...).assign({hue}='...') or pass hue=None for a single "
-                "path."
-                if hue in missing
-                else ""
-            )
-            raise ValueError(
-                f"trajectories lacks the column(s) {missing}; it has "
-                f"{list(trajectories.columns)}.{hint}"
-            )
+    _check_trajectories(trajectories, hue)
     minimum = least_squares(x, y)
     default_w, default_b = _default_ranges(trajectories, minimum)
     w_range = default_w if w_range is None else _check_range("w_range", w_range)
     b_range = default_b if b_range is None else _check_range("b_range", b_range)
     resolution = check_int("resolution", resolution, minimum=2)
-    W, B, L = line_loss_surface(x, y, w_range=w_range, b_range=b_range, resolution=resolution)
-
+    surface = line_loss_surface(x, y, w_range=w_range, b_range=b_range, resolution=resolution)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 5.5), layout="constrained")
-    levels, ticks = _contour_levels(float(L.min()), float(L.max()), log=log_levels)
-    shown = np.clip(L, levels[0], levels[-1])
-    norm = LogNorm(vmin=levels[0], vmax=levels[-1]) if log_levels else None
-    filled = ax.contourf(W, B, shown, levels=levels, norm=norm, cmap="cividis", alpha=0.6)
-    ax.contour(W, B, shown, levels=levels, colors="white", linewidths=0.5, alpha=0.7)
-    if colorbar:
-        bar = ax.figure.colorbar(filled, ax=ax, ticks=ticks, format="{x:.3g}")
-        bar.set_label("mean squared error" + (" (log scale)" if log_levels else ""))
-        bar.minorticks_off()
-
+    _draw_contours(ax, *surface, log_levels=log_levels, colorbar=colorbar)
     if trajectories is not None and len(trajectories):
-        labels = [None] if hue is None else list(pd.unique(trajectories[hue]))
-        # the colour-blind palette, reordered so that the orange and the vermilion, which
-        # look alike, are never the first four colours together
-        colorblind = sns.color_palette("colorblind", 10)
-        palette = [colorblind[i] for i in _PATH_COLORS]
-        markers = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
-        for i, label in enumerate(labels):
-            color = palette[i % len(palette)]
-            path = trajectories if hue is None else trajectories[trajectories[hue] == label]
-            path = _visible_part(path, w_range, b_range)
-            name = "gradient descent" if label is None else str(label)
-            if "diverged" in path and bool(path["diverged"].any()):
-                name += " (diverged)"
-            ax.plot(
-                path["w"],
-                path["b"],
-                marker=markers[i % len(markers)],
-                markersize=5,
-                linewidth=1.5,
-                color=color,
-                markeredgecolor="white",
-                markeredgewidth=0.6,
-                label=name,
-            )
+        _draw_paths(ax, trajectories, hue, w_range, b_range)
     ax.plot(
         *minimum,
         marker="*",
@@ -685,6 +632,74 @@ def plot_loss_surface(
         ax.set_title("Gradient descent on the mean squared error of y ≈ w·x + b")
     ax.legend(loc="best", framealpha=0.9)
     return ax
+
+
+def _check_trajectories(trajectories: Any, hue: str | None) -> None:
+    """A DataFrame with ``w``, ``b``, ``loss`` (and ``hue``) columns, or None."""
+    if trajectories is None:
+        return
+    needed = ["w", "b", "loss"] + ([hue] if hue is not None else [])
+    if not isinstance(trajectories, pd.DataFrame):
+        raise TypeError(
+            "trajectories must be a DataFrame from fit_line (several concatenated, with a "
+            f"{hue!r} column), got {type(trajectories).__name__}."
+        )
+    missing = [c for c in needed if c not in trajectories.columns]
+    if missing:
+        hint = (
+            f" Add one with fit_line(...).assign({hue}='...') or pass hue=None for a single path."
+            if hue in missing
+            else ""
+        )
+        raise ValueError(
+            f"trajectories lacks the column(s) {missing}; it has "
+            f"{list(trajectories.columns)}.{hint}"
+        )
+
+
+def _draw_contours(ax, W, B, L, *, log_levels: bool, colorbar: bool) -> None:
+    """Filled contours of the loss ``L`` over the grid ``W``, ``B`` (and its colour bar)."""
+    from matplotlib.colors import LogNorm
+
+    levels, ticks = _contour_levels(float(L.min()), float(L.max()), log=log_levels)
+    shown = np.clip(L, levels[0], levels[-1])
+    norm = LogNorm(vmin=levels[0], vmax=levels[-1]) if log_levels else None
+    filled = ax.contourf(W, B, shown, levels=levels, norm=norm, cmap="cividis", alpha=0.6)
+    ax.contour(W, B, shown, levels=levels, colors="white", linewidths=0.5, alpha=0.7)
+    if colorbar:
+        bar = ax.figure.colorbar(filled, ax=ax, ticks=ticks, format="{x:.3g}")
+        bar.set_label("mean squared error" + (" (log scale)" if log_levels else ""))
+        bar.minorticks_off()
+
+
+def _draw_paths(ax, trajectories: pd.DataFrame, hue: str | None, w_range, b_range) -> None:
+    """One marked line per ``hue`` value: the part of each path inside the ranges."""
+    import seaborn as sns
+
+    labels = [None] if hue is None else list(pd.unique(trajectories[hue]))
+    # the colour-blind palette, reordered so that the orange and the vermilion, which
+    # look alike, are never the first four colours together
+    colorblind = sns.color_palette("colorblind", 10)
+    palette = [colorblind[i] for i in _PATH_COLORS]
+    markers = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
+    for i, label in enumerate(labels):
+        color = palette[i % len(palette)]
+        path = trajectories if hue is None else trajectories[trajectories[hue] == label]
+        path = _visible_part(path, w_range, b_range)
+        name = "gradient descent" if label is None else str(label)
+        if "diverged" in path and bool(path["diverged"].any()):
+            name += " (diverged)"
+        ax.plot(
+            path["w"],
+            path["b"],
+            marker=markers[i % len(markers)],
+            markersize=5,
+            linewidth=1.5,
+            color=color,
+            markeredgecolor="white",
+            markeredgewidth=0.6,
+            label=name,
+        )
 
 
 # --------------------------------------------------------------------------------------------
