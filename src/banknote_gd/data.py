@@ -23,7 +23,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -417,15 +417,7 @@ def split_data(
     validation_size = check_validation_size(validation_size)
     if frame is None:
         frame = load_banknotes()
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(
-            f"frame must be the DataFrame load_banknotes() returns, got {type(frame).__name__}."
-        )
-    missing = [c for c in (*FEATURES, TARGET) if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"frame lacks the column(s) {missing}; pass the frame load_banknotes() returns."
-        )
+    _check_banknote_frame(frame)
     X = frame[list(FEATURES)].to_numpy(dtype=np.float64)
     y = frame[TARGET].to_numpy(dtype=np.float32)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -436,11 +428,11 @@ def split_data(
         X_train, X_val, y_train, y_val = _carve_validation(
             X_train, y_train, validation_size, random_state
         )
-    if standardize:
+    if standardize:  # the scaler learns from the training rows only
         scaler = StandardScaler().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-        if len(X_val):
-            X_val = scaler.transform(X_val)
+        X_train, X_val, X_test = (
+            scaler.transform(a) if len(a) else a for a in (X_train, X_val, X_test)
+        )
     as32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
     return Split(
         X_train=as32(X_train),
@@ -454,6 +446,18 @@ def split_data(
         validation_size=validation_size,
         random_state=random_state,
     )
+
+
+def _check_banknote_frame(frame: Any) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(
+            f"frame must be the DataFrame load_banknotes() returns, got {type(frame).__name__}."
+        )
+    missing = [c for c in (*FEATURES, TARGET) if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"frame lacks the column(s) {missing}; pass the frame load_banknotes() returns."
+        )
 
 
 def _carve_validation(X: np.ndarray, y: np.ndarray, size: float, random_state: int):
