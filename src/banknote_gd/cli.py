@@ -389,52 +389,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "data":
-            from .data import data_path, seed_data_cache
-
-            path = (
-                seed_data_cache(args.source, data_home=args.data_home)
-                if args.source
-                else data_path(data_home=args.data_home)
-            )
-            print(f"data file: {path}\nSHA-256 verified: {path.stat().st_size} bytes")
-            return 0
-        if args.command == "sweep":
-            return _sweep(args, args.subparser)
-        if args.command == "options":
-            from .optimizers import OPTIMIZERS
-            from .schedules import SCHEDULES
-            from .training import PARAMETERS
-
-            print("optimizers (default learning rate):")
-            for spec in OPTIMIZERS.values():
-                note = "" if spec.vectorized else "  [model.fit engine]"
-                print(f"  {spec.name:<14}{spec.default_learning_rate:<8g}{spec.description}{note}")
-            print("schedules:")
-            for sched in SCHEDULES.values():
-                print(f"  {sched.name:<14}{sched.description}")
-            print("sweep parameters (default):")
-            for name, default in PARAMETERS.items():
-                shown = "optimizer's default" if default is None else default
-                print(f"  {name:<14}{shown}")
-            return 0
-        if args.command == "explorer-data":
-            return _explorer_data(args)
-        if args.command == "lessons":
-            return _lessons(args.directory, force=args.force)
-        if args.command == "cache":
-            from .cache import cache_dir, clear_cache
-
-            if args.action == "clear":
-                print(f"removed {clear_cache()} cached sweep result(s) from {cache_dir()}")
-            else:
-                entries = list(cache_dir().glob("*.parquet")) if cache_dir().is_dir() else []
-                print(f"{cache_dir()}: {len(entries)} cached sweep result(s)")
-            return 0
+        return _COMMANDS[args.command](args)
     except (ValueError, TypeError, OSError, ImportError) as error:
         print(f"banknote-gd: error: {error}", file=sys.stderr)
         return 2
-    return 0  # pragma: no cover
+
+
+def _data(args) -> int:
+    from .data import data_path, seed_data_cache
+
+    path = (
+        seed_data_cache(args.source, data_home=args.data_home)
+        if args.source
+        else data_path(data_home=args.data_home)
+    )
+    print(f"data file: {path}\nSHA-256 verified: {path.stat().st_size} bytes")
+    return 0
+
+
+def _options(args) -> int:
+    from .optimizers import OPTIMIZERS
+    from .schedules import SCHEDULES
+    from .training import PARAMETERS
+
+    print("optimizers (default learning rate):")
+    for spec in OPTIMIZERS.values():
+        note = "" if spec.vectorized else "  [model.fit engine]"
+        print(f"  {spec.name:<14}{spec.default_learning_rate:<8g}{spec.description}{note}")
+    print("schedules:")
+    for sched in SCHEDULES.values():
+        print(f"  {sched.name:<14}{sched.description}")
+    print("sweep parameters (default):")
+    for name, default in PARAMETERS.items():
+        shown = "optimizer's default" if default is None else default
+        print(f"  {name:<14}{shown}")
+    return 0
+
+
+def _cache(args) -> int:
+    from .cache import cache_dir, clear_cache
+
+    if args.action == "clear":
+        print(f"removed {clear_cache()} cached sweep result(s) from {cache_dir()}")
+    else:
+        entries = list(cache_dir().glob("*.parquet")) if cache_dir().is_dir() else []
+        print(f"{cache_dir()}: {len(entries)} cached sweep result(s)")
+    return 0
+
+
+# Each subcommand's function (the parser, _parser(), declares their arguments).
+_COMMANDS = {
+    "data": _data,
+    "sweep": lambda args: _sweep(args, args.subparser),
+    "options": _options,
+    "explorer-data": _explorer_data,
+    "lessons": lambda args: _lessons(args.directory, force=args.force),
+    "cache": _cache,
+}
 
 
 if __name__ == "__main__":  # pragma: no cover
