@@ -491,8 +491,6 @@ def train_group(
 
     if not supports(optimizer):
         raise ValueError(f"The vectorised engine does not implement optimizer {optimizer!r}.")
-    keras_class = get_spec(optimizer).keras_class
-    options = update_options(optimizer)
     n = split.X_train.shape[0]
     steps = math.ceil(n / batch_size)
     members = len(seeds)
@@ -502,43 +500,32 @@ def train_group(
             f"learning_rates must have shape {(members, epochs * steps)}, "
             f"got {learning_rates.shape}."
         )
-    # Batch rows for every member, padded to whole batches; the mask drops the padding.
-    padded = steps * batch_size
-    # A group has many members per seed (one per learning rate): draw each seed's batch
-    # order and initial weights once.
-    position = {seed: i for i, seed in enumerate(dict.fromkeys(seeds))}
-    distinct, member_seed = list(position), np.asarray([position[s] for s in seeds], dtype=int)
-    orders = np.zeros((len(distinct), epochs, padded), dtype=np.int32)
-    for i, seed in enumerate(distinct):
-        orders[i, :, :n] = batch_order(seed, n_samples=n, epochs=epochs)
-    index = orders[member_seed].reshape(members, epochs, steps, batch_size).transpose(1, 2, 0, 3)
-    mask = np.zeros(padded, dtype=np.float32)
-    mask[:n] = 1.0
-    mask = mask.reshape(steps, batch_size)
-    inits = [
-        initial_weights(s, n_features=split.X_train.shape[1], hidden_units=hidden_units)
-        for s in distinct
-    ]
-    params = [tf.constant(np.stack(ws)[member_seed]) for ws in zip(*inits)]
+    index, mask, params = _member_inputs(split, seeds, batch_size, epochs, hidden_units)
     evals = eval_sets(split)
-    xla = _use_xla(xla, epochs * steps)
-    run = _train_function(keras_class, tuple(options.items()), bool(hidden_units), len(evals), xla)
+    run = _train_function(
+        get_spec(optimizer).keras_class,
+        tuple(update_options(optimizer).items()),
+        bool(hidden_units),
+        len(evals),
+        _use_xla(xla, epochs * steps),
+    )
+    inputs = (
+        [tf.constant(p) for p in params],
+        tf.constant(split.X_train),
+        tf.constant(split.y_train),
+        tuple(tf.constant(x) for x, _ in evals.values()),
+        tuple(tf.constant(y) for _, y in evals.values()),
+        tf.constant(index),
+        tf.constant(mask),
+        tf.constant(np.ascontiguousarray(learning_rates.T)),
+    )
     # With XLA each shape is compiled once, on purpose; TensorFlow's "excessive retracing"
     # warning would only alarm a learner.
     tf_logger = logging.getLogger("tensorflow")
     level = tf_logger.level
     tf_logger.setLevel(logging.ERROR)
     try:
-        final, history = run(
-            params,
-            tf.constant(split.X_train),
-            tf.constant(split.y_train),
-            tuple(tf.constant(x) for x, _ in evals.values()),
-            tuple(tf.constant(y) for _, y in evals.values()),
-            tf.constant(index),
-            tf.constant(mask),
-            tf.constant(np.ascontiguousarray(learning_rates.T)),
-        )
+        final, history = run(*inputs)
     finally:
         tf_logger.setLevel(level)
     history = history.numpy().astype(np.float64)  # (epochs, 2 + 2 * len(evals), members)
@@ -546,3 +533,30 @@ def train_group(
     names += [(name, m) for name in evals for m in ("loss", "accuracy")]
     metrics = {name: history[:, i, :].T for i, name in enumerate(names)}
     return GroupResult(metrics=metrics, weights=[p.numpy() for p in final], steps_per_epoch=steps)
+
+
+def _member_inputs(split: Split, seeds, batch_size: int, epochs: int, hidden_units: int):
+    """Every member's batch rows (steps padded to whole batches; ``mask`` drops the padding)
+    and initial weights, drawn once per distinct seed (a group has a member per learning
+    rate and seed).
+
+    Returns ``index`` of shape (epochs, steps, members, batch_size), ``mask`` of shape
+    (steps, batch_size) and the stacked initial weights (leading axis: member).
+    """
+    n = split.X_train.shape[0]
+    steps = math.ceil(n / batch_size)
+    padded = steps * batch_size
+    position = {seed: i for i, seed in enumerate(dict.fromkeys(seeds))}
+    distinct, member_seed = list(position), np.asarray([position[s] for s in seeds], dtype=int)
+    orders = np.zeros((len(distinct), epochs, padded), dtype=np.int32)
+    for i, seed in enumerate(distinct):
+        orders[i, :, :n] = batch_order(seed, n_samples=n, epochs=epochs)
+    index = orders[member_seed].reshape(len(seeds), epochs, steps, batch_size)
+    mask = np.zeros(padded, dtype=np.float32)
+    mask[:n] = 1.0
+    inits = [
+        initial_weights(s, n_features=split.X_train.shape[1], hidden_units=hidden_units)
+        for s in distinct
+    ]
+    params = [np.stack(ws)[member_seed] for ws in zip(*inits)]
+    return index.transpose(1, 2, 0, 3), mask.reshape(steps, batch_size), params
