@@ -22,6 +22,7 @@ weights (max |dw| <= 1e-4) and the same history.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -519,20 +520,26 @@ def train_group(
         tf.constant(mask),
         tf.constant(np.ascontiguousarray(learning_rates.T)),
     )
-    # With XLA each shape is compiled once, on purpose; TensorFlow's "excessive retracing"
-    # warning would only alarm a learner.
-    tf_logger = logging.getLogger("tensorflow")
-    level = tf_logger.level
-    tf_logger.setLevel(logging.ERROR)
-    try:
+    with _quiet_tensorflow_log():
         final, history = run(*inputs)
-    finally:
-        tf_logger.setLevel(level)
     history = history.numpy().astype(np.float64)  # (epochs, 2 + 2 * len(evals), members)
     names = [("train_running", m) for m in ("loss", "accuracy")]
     names += [(name, m) for name in evals for m in ("loss", "accuracy")]
     metrics = {name: history[:, i, :].T for i, name in enumerate(names)}
     return GroupResult(metrics=metrics, weights=[p.numpy() for p in final], steps_per_epoch=steps)
+
+
+@contextlib.contextmanager
+def _quiet_tensorflow_log():
+    """TensorFlow's log at ERROR level: with XLA each shape is compiled once, on purpose, and
+    its "excessive retracing" warning would only alarm a learner."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _member_inputs(split: Split, seeds, batch_size: int, epochs: int, hidden_units: int):
