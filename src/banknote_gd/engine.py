@@ -318,13 +318,21 @@ def _use_xla(xla: bool | None, updates: int) -> bool:
 
 
 def compile_key(
-    split: Split, *, optimizer: str, batch_size: int, epochs: int, hidden_units: int, members: int
+    split: Split,
+    *,
+    optimizer: str,
+    batch_size: int,
+    epochs: int,
+    hidden_units: int,
+    members: int,
+    xla: bool | None = None,
 ) -> tuple:
     """What a process traces (and with XLA compiles) once for a group, and reuses after.
 
     Groups with equal keys share one traced function: the update rule and its options, the
-    architecture, the number of evaluated sets and whether XLA compiles it; XLA compiles per
-    shape, so with XLA the shapes are part of the key. Executors send tasks with a key a
+    architecture, the number of evaluated sets and whether XLA compiles it (``xla``: as in
+    :func:`train_group`); XLA compiles per shape, so with XLA the shapes end the key.
+    :func:`train_group` gets its function from the key; executors send tasks with a key a
     worker has already compiled to that worker (:func:`banknote_gd.executors.run_tasks`).
 
     Examples
@@ -341,7 +349,7 @@ def compile_key(
     n = split.X_train.shape[0]
     steps = math.ceil(n / batch_size)
     sizes = tuple(len(y) for _, y in eval_sets(split).values())
-    xla = _use_xla(None, epochs * steps)
+    xla = _use_xla(xla, epochs * steps)
     shape = (members, batch_size, steps, epochs, n, sizes) if xla else ()
     options = tuple(update_options(optimizer).items())
     return (get_spec(optimizer).keras_class, options, bool(hidden_units), len(sizes), xla, shape)
@@ -503,13 +511,16 @@ def train_group(
         )
     index, mask, params = _member_inputs(split, seeds, batch_size, epochs, hidden_units)
     evals = eval_sets(split)
-    run = _train_function(
-        get_spec(optimizer).keras_class,
-        tuple(update_options(optimizer).items()),
-        bool(hidden_units),
-        len(evals),
-        _use_xla(xla, epochs * steps),
+    key = compile_key(
+        split,
+        optimizer=optimizer,
+        batch_size=batch_size,
+        epochs=epochs,
+        hidden_units=hidden_units,
+        members=members,
+        xla=xla,
     )
+    run = _train_function(*key[:-1])  # the shapes (last) matter to XLA, not to the trace
     inputs = (
         [tf.constant(p) for p in params],
         tf.constant(split.X_train),
