@@ -4,7 +4,7 @@
 #   make serve   build the course and serve it at http://127.0.0.1:8000 (rebuilds on change)
 #   make build   build the static site into site/ (mkdocs build --strict)
 #   make test    ruff, the fast tests, then the slow ones (lessons, site build, browser)
-#   make bench   time a cold and a cached site build, and the training engine
+#   make bench   time a cold and a cached site build, the training engine and the plots' bands
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -61,6 +61,7 @@ test: lint
 bench: setup
 	$(BIN)/python benchmarks/bench_site.py
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_plots.py
 
 clean:
 	rm -rf site docs/lessons .cache/lessons .cache/mkdocs-jupyter

@@ -77,7 +77,7 @@ def main() -> None:
         f"load average {load:.1f} before the run"
     )
     for line in cold_log.splitlines():
-        if re.search(r"lesson \S+ executed in|lessons: |explorer: .* computed in", line):
+        if re.search(r"lesson \S+ executed in|lessons: |explorer: .* computed,", line):
             print("  cold   |", line.split(" -  ", 1)[-1])
     cached = len(re.findall(r"lesson \S+ is up to date", rebuild_log))
     print(f"  rebuild| {cached} lessons taken from the cache")

@@ -541,8 +541,8 @@ def plot_sweep(
         The band around each mean, passed to :func:`seaborn.lineplot`: the default
         ``("ci", 95)`` is a 95 % bootstrap confidence interval of the mean (seeded, so the
         figure is reproducible; computed by :class:`banknote_gd.BootstrapCI`, seaborn's
-        interval at a hundredth of the time); ``"sd"`` is one standard deviation; ``None``
-        draws no band.
+        interval drawn at once instead of resample by resample); ``"sd"`` is one standard
+        deviation; ``None`` draws no band.
     title
         First line of the figure title; by default it says what is compared. The second
         line always says over how many seeds each line is a mean.
@@ -706,7 +706,6 @@ def _draw_sweep(plotted, x, legend_title, label_order, splits, errorbar):
         hue_order=label_order,
         palette=palette,
         errorbar=errorbar,
-        seed=0,
         legend=False,
         **style_kws,
     )
