@@ -223,3 +223,21 @@ def test_an_interrupted_explorer_data_resumes_from_the_optimizers_done(
     assert (tmp_path / "grid.f32").read_bytes() == (small_data / "grid.f32").read_bytes()
     meta, expected = (json.loads((f / "grid.json").read_text()) for f in (tmp_path, small_data))
     assert {**meta, "seconds": None} == {**expected, "seconds": None}
+
+
+def test_hook_job_reports_a_failed_explorer_data_and_can_be_stopped(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from mkdocs.exceptions import PluginError
+
+    hook = _hook()
+    failing = [sys.executable, "-c", "import sys; print('no data here'); sys.exit(3)"]
+    job = hook._Job("small", tmp_path, "key", failing, ROOT, dict(os.environ))
+    with pytest.raises(PluginError, match=r"(?s)explorer-data failed \(exit 3\).*no data here"):
+        job.wait()
+    assert not (tmp_path / "key.json").exists()  # no key vouches for data that failed
+    sleeping = [sys.executable, "-c", "import time; time.sleep(60)"]
+    job = hook._Job("small", tmp_path, "key", sleeping, ROOT, dict(os.environ))
+    job.stop()  # what on_build_error does when the lessons fail
+    assert job.process.poll() is not None

@@ -16,16 +16,17 @@ The list of lessons
 
 Lessons
     Every ``tutorials/NN_*.py`` (Jupytext percent format) is converted to a notebook and
-    executed with nbclient (cwd = the repository root), longest first, on two IPython
-    kernels that each execute lesson after lesson: a kernel is started, and TensorFlow,
-    Keras and the package imported, once per kernel instead of once per lesson, and what
-    the package compiled is reused. Before each lesson the kernel is reset (``KERNEL_RESET``:
-    namespace, figures, rcParams, warning filters, environment, options, Keras's global
-    state, execution count), so that a lesson's notebook is the one a fresh kernel would
-    give; a lesson that fails takes its kernel with it. The executed notebooks go to
-    ``docs/lessons/NN_*.ipynb`` (ignored by git), where mkdocs-jupyter renders them with
-    ``execute: false``. A cell that raises fails the build with the lesson's name and the
-    error. ``BANKNOTE_GD_LESSON_WORKERS`` sets the number of kernels (default 2).
+    executed with nbclient (cwd = the repository root), longest first (by the last build's
+    times; in lesson order on a first build), on two IPython kernels that each execute
+    lesson after lesson: a kernel is started, and TensorFlow, Keras and the package
+    imported, once per kernel instead of once per lesson, and what the package compiled is
+    reused. Before each lesson the kernel is reset (``KERNEL_RESET``: namespace, figures,
+    rcParams, warning filters, environment, options, Keras's global state, execution
+    count), so that a lesson's notebook is the one a fresh kernel would give; a lesson that
+    fails takes its kernel with it. The executed notebooks go to ``docs/lessons/NN_*.ipynb``
+    (ignored by git), where mkdocs-jupyter renders them with ``execute: false``. A cell that
+    raises fails the build with the lesson's name and the error.
+    ``BANKNOTE_GD_LESSON_WORKERS`` sets the number of kernels (default 2).
 
     A lesson is executed again only when its cache key changes. The key, kept with the
     SHA-256 of the notebook it produced in ``.cache/lessons/NN_*.json``, hashes the lesson
