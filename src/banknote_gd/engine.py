@@ -542,8 +542,9 @@ def train_group(
 
 @contextlib.contextmanager
 def _quiet_tensorflow_log():
-    """TensorFlow's log at ERROR level: with XLA each shape is compiled once, on purpose, and
-    its "excessive retracing" warning would only alarm a learner."""
+    """TensorFlow's log at ERROR level: its "excessive retracing" warning would only alarm a
+    learner (with XLA each shape is compiled once, on purpose; Keras's test step is traced once
+    per evaluated set's shape)."""
     logger = logging.getLogger("tensorflow")
     level = logger.level
     logger.setLevel(logging.ERROR)

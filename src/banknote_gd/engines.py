@@ -169,7 +169,12 @@ class Engine(ABC):
 
 
 def fit_run(split: Split, config: dict[str, Any], seed: int, *, activation: str = "relu"):
-    """Train one run with ``model.fit``; return its frame and the trained Keras model."""
+    """Train one run with ``model.fit``; return its frame and the trained Keras model.
+
+    One ``fit`` call covers every epoch (each epoch's rows in the order :func:`batch_order`
+    gives), and a callback scores the evaluated sets at the end of each epoch, so Keras builds
+    its data pipeline and traces its functions once per run, not once per epoch.
+    """
     import keras
 
     from .models import build_model
@@ -188,31 +193,60 @@ def fit_run(split: Split, config: dict[str, Any], seed: int, *, activation: str 
         n_features=split.X_train.shape[1],
     )
     order = batch_order(seed, n_samples=n, epochs=epochs)
-    evals = vectorized_engine.eval_sets(split)
-    values: dict[tuple[str, str], list[float]] = {
-        (name, metric): [] for name in ("train_running", *evals) for metric in METRICS
-    }
-    for epoch in range(epochs):
-        rows = order[epoch]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            history = model.fit(
-                split.X_train[rows],
-                split.y_train[rows],
-                batch_size=batch_size,
-                epochs=1,
-                shuffle=False,
-                verbose=0,
-            ).history
-            for metric in METRICS:
-                values["train_running", metric].append(float(history[metric][-1]))
-            for name, (x, y) in evals.items():
-                scores = model.evaluate(x, y, batch_size=len(y), verbose=0, return_dict=True)
-                for metric in METRICS:
-                    values[name, metric].append(float(scores[metric]))
-    metrics = {key: np.asarray(v)[None, :] for key, v in values.items()}
+    scorer = _epoch_scorer(vectorized_engine.eval_sets(split))
+    with warnings.catch_warnings(), vectorized_engine._quiet_tensorflow_log():
+        warnings.simplefilter("ignore")
+        history = model.fit(
+            _epoch_batches(split, order, batch_size),
+            epochs=epochs,
+            steps_per_epoch=steps,
+            shuffle=False,
+            verbose=0,
+            callbacks=[scorer],
+        ).history
+    values = {("train_running", metric): history[metric] for metric in METRICS}
+    values.update(scorer.values)
+    metrics = {key: np.asarray(v, dtype=float)[None, :] for key, v in values.items()}
     frame = group_frame([config], [seed], steps_per_epoch=steps, metrics=metrics, engine="fit")
     return frame, model
+
+
+def _epoch_batches(split: Split, order: np.ndarray, batch_size: int):
+    """A ``tf.data`` pipeline of every epoch's mini-batches, epoch after epoch.
+
+    Each epoch is cut into batches on its own, so its last batch is short when ``batch_size``
+    does not divide the rows, exactly as ``model.fit`` on that epoch's rows would cut it.
+    """
+    import tensorflow as tf
+
+    epochs = tf.data.Dataset.from_tensor_slices((split.X_train[order], split.y_train[order]))
+    return epochs.flat_map(
+        lambda x, y: tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+    )
+
+
+def _epoch_scorer(evals: Mapping[str, tuple[np.ndarray, np.ndarray]]):
+    """A Keras callback scoring each evaluated set in one batch at the end of every epoch.
+
+    ``test_on_batch`` on all of a set's rows runs the same test step as ``model.evaluate``
+    with ``batch_size=len(y)``, without building a data pipeline for each call.
+    """
+    import keras
+
+    class EpochScorer(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.values: dict[tuple[str, str], list[float]] = {
+                (name, metric): [] for name in evals for metric in METRICS
+            }
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            for name, (x, y) in evals.items():
+                scores = self.model.test_on_batch(x, y, return_dict=True)
+                for metric in METRICS:
+                    self.values[name, metric].append(float(scores[metric]))
+
+    return EpochScorer()
 
 
 class FitEngine(Engine):
