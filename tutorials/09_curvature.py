@@ -31,6 +31,7 @@
 #   of Cohen et al. (2021), on this problem and on a small network.
 
 # %%
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -391,9 +392,10 @@ Markdown(
 #
 # Does a network with a hidden layer behave the same? We train the model of
 # [lesson 3](03_first_model.py) with `MLP_UNITS` hidden ReLU units by full-batch gradient
-# descent in Keras, from each seed's initial weights, and measure its sharpness at a few
-# checkpoints with `bgd.sharpness`, which runs power iteration on Hessian-vector products of
-# the Keras model (computed by differentiating twice; the Hessian itself is never formed).
+# descent in Keras, from each seed's initial weights, and a callback measures its sharpness
+# during `fit` at a few checkpoints with `bgd.sharpness`, which runs power iteration on
+# Hessian-vector products of the Keras model (computed by differentiating twice; the Hessian
+# itself is never formed).
 
 # %%
 split = splits["standardised"]
@@ -401,28 +403,38 @@ X, y = split.X_train, split.y_train
 every_row = tf.data.Dataset.from_tensors((X, y)).repeat()  # one full batch per update
 model = bgd.build_model(hidden_units=MLP_UNITS, optimizer="sgd", seed=0)
 network = []
+
+
+def measure(rate, seed, step):
+    """Record the network's sharpness now, after `step` full-batch updates."""
+    sharpness = bgd.sharpness(model, X, y, tol=1e-3)
+    network.append({"learning_rate": rate, "seed": seed, "step": step, "lambda_max": sharpness})
+
+
+def at_checkpoints(rate, seed):
+    """A Keras callback that measures the sharpness after each update in MLP_CHECKPOINTS."""
+
+    def after_update(batch, logs):
+        if batch + 1 in MLP_CHECKPOINTS:
+            measure(rate, seed, step=batch + 1)
+
+    return keras.callbacks.LambdaCallback(on_train_batch_end=after_update)
+
+
 for seed in range(SEEDS):
     start_weights = bgd.initial_weights(seed, n_features=X.shape[1], hidden_units=MLP_UNITS)
-    model.set_weights(start_weights)
-    start_sharpness = bgd.sharpness(model, X, y, tol=1e-3)
     for rate in MLP_RATES:
         model.set_weights(start_weights)
         model.optimizer.learning_rate.assign(rate)
-        network.append(
-            {"learning_rate": rate, "seed": seed, "step": 0, "lambda_max": start_sharpness}
+        measure(rate, seed, step=0)
+        model.fit(
+            every_row,
+            steps_per_epoch=MLP_CHECKPOINTS[-1],
+            epochs=1,
+            verbose=0,
+            shuffle=False,
+            callbacks=[at_checkpoints(rate, seed)],
         )
-        done = 0
-        for step in MLP_CHECKPOINTS[1:]:
-            model.fit(every_row, steps_per_epoch=step - done, epochs=1, verbose=0, shuffle=False)
-            done = step
-            network.append(
-                {
-                    "learning_rate": rate,
-                    "seed": seed,
-                    "step": step,
-                    "lambda_max": bgd.sharpness(model, X, y, tol=1e-3),
-                }
-            )
 network = pd.DataFrame(network)
 network["λmax × η / 2"] = network["lambda_max"] * network["learning_rate"] / 2
 
