@@ -499,7 +499,6 @@ def explorer_data(
     PosixPath('explorer-data/grid.json')
     """
     from .data import load_banknotes, split_data
-    from .training import sweep
 
     if not isinstance(grid, ExplorerGrid):
         raise TypeError(f"grid must be an ExplorerGrid, got {type(grid).__name__}.")
@@ -509,29 +508,18 @@ def explorer_data(
     runs.mkdir(parents=True, exist_ok=True)
     split = split_data(load_banknotes())
     n_train, n_test = split.X_train.shape[0], split.X_test.shape[0]
-    extra = {"executor": executor} if executor is not None else {}
-    if extra and not _sweep_supports("executor"):
+    if executor is not None and not _sweep_supports("executor"):
         raise ValueError("this version of banknote_gd.sweep takes no executor; leave it out.")
+    sweep_options = {"progress": progress, "cache": False}
+    if executor is not None:
+        sweep_options["executor"] = executor
     start = time.perf_counter()
-    summaries = []
-    for optimizer in grid.optimizers:
-        done = runs / f"{optimizer}.summary.parquet"
-        if done.is_file():  # summarised by an earlier call that was interrupted later
-            summaries.append(pd.read_parquet(done))
-            continue
-        frame = sweep(
-            grid.sweep_grid(optimizer, n_train),
-            seeds=list(grid.seeds),
-            epochs=grid.epochs,
-            progress=progress,
-            cache=False,
-            **extra,
+    summaries = [
+        _optimizer_summary(
+            grid, optimizer, runs / f"{optimizer}.summary.parquet", n_train, sweep_options
         )
-        summaries.append(summarize(frame))
-        del frame
-        tmp = done.with_name(done.name + ".tmp")
-        summaries[-1].to_parquet(tmp, index=False)
-        os.replace(tmp, done)
+        for optimizer in grid.optimizers
+    ]
     seconds = time.perf_counter() - start
     summary = pd.concat(summaries, ignore_index=True)
     return write_explorer_data(
@@ -543,3 +531,25 @@ def explorer_data(
         stability=stability_limits(grid.standardize),
         seconds=seconds,
     )
+
+
+def _optimizer_summary(
+    grid: ExplorerGrid, optimizer: str, done: Path, n_train: int, sweep_options: dict
+) -> pd.DataFrame:
+    """One optimizer's summary: read from ``done`` if an earlier call wrote it, else trained
+    with one sweep, summarised and written there (atomically) before it is returned."""
+    from .training import sweep
+
+    if done.is_file():  # summarised by an earlier call that was interrupted later
+        return pd.read_parquet(done)
+    frame = sweep(
+        grid.sweep_grid(optimizer, n_train),
+        seeds=list(grid.seeds),
+        epochs=grid.epochs,
+        **sweep_options,
+    )
+    summary = summarize(frame)
+    tmp = done.with_name(done.name + ".tmp")
+    summary.to_parquet(tmp, index=False)
+    os.replace(tmp, done)
+    return summary

@@ -768,22 +768,8 @@ def plot_pairs(frame: pd.DataFrame, *, sample: int | None = None) -> sns.PairGri
     """
     import seaborn as sns
 
-    check_columns(frame, (*FEATURES, TARGET), what="plot_pairs")
-    unknown = sorted(set(frame[TARGET].dropna().unique()) - set(CLASS_LABELS))
-    if unknown or frame[TARGET].isna().any():
-        raise ValueError(
-            f"column {TARGET!r} must hold 0 (genuine) or 1 (forged) in every row; "
-            f"found {unknown or 'missing values'}."
-        )
-    data = frame.loc[:, [*FEATURES, TARGET]]
-    n_total = len(data)
-    if sample is not None:
-        sample = check_int("sample", sample, minimum=1)
-        if sample < n_total:
-            data = data.sample(n=sample, random_state=0)
-    data = data.assign(**{TARGET: data[TARGET].map(CLASS_LABELS)})
+    data, n_total = _pairs_data(frame, sample)
     order = list(CLASS_LABELS.values())
-
     with _style():
         grid = sns.pairplot(
             data,
@@ -812,3 +798,22 @@ def plot_pairs(frame: pd.DataFrame, *, sample: int | None = None) -> sns.PairGri
         )
         grid.tight_layout()
     return grid
+
+
+def _pairs_data(frame: pd.DataFrame, sample: int | None) -> tuple[pd.DataFrame, int]:
+    """The rows :func:`plot_pairs` draws (all, or a seeded sample), the class as its label,
+    and the number of rows in ``frame``; bad columns or classes raise here."""
+    check_columns(frame, (*FEATURES, TARGET), what="plot_pairs")
+    unknown = sorted(set(frame[TARGET].dropna().unique()) - set(CLASS_LABELS))
+    if unknown or frame[TARGET].isna().any():
+        raise ValueError(
+            f"column {TARGET!r} must hold 0 (genuine) or 1 (forged) in every row; "
+            f"found {unknown or 'missing values'}."
+        )
+    data = frame.loc[:, [*FEATURES, TARGET]]
+    n_total = len(data)
+    if sample is not None:
+        sample = check_int("sample", sample, minimum=1)
+        if sample < n_total:
+            data = data.sample(n=sample, random_state=0)
+    return data.assign(**{TARGET: data[TARGET].map(CLASS_LABELS)}), n_total
