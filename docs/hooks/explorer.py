@@ -228,8 +228,8 @@ def _start_data(root: Path) -> Path | _Job:
         "--no-progress",
     ]
     # One TensorFlow thread: the job shares two cores with two lesson kernels, and alone it
-    # needed 50.5 CPU-seconds with one thread against 60.3 with TensorFlow's default (the grid
-    # is identical to the bit: tests/test_engines.py::test_results_do_not_depend_on_tensorflow_threads).
+    # needed 50.5 CPU-seconds with one thread against 60.3 with TensorFlow's default. The grid
+    # is identical to the bit (test_results_do_not_depend_on_tensorflow_threads, test_engines).
     threads = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", BANKNOTE_GD_PROGRESS="0", **threads)
     return _Job(name, folder, key, command, root, env)
