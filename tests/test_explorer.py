@@ -225,6 +225,24 @@ def test_an_interrupted_explorer_data_resumes_from_the_optimizers_done(
     assert {**meta, "seconds": None} == {**expected, "seconds": None}
 
 
+def test_explorer_data_refuses_summaries_of_another_grid(small_data: Path, tmp_path: Path) -> None:
+    import dataclasses
+    import shutil
+
+    runs = tmp_path / "runs"
+    shutil.copytree(small_data / "runs", runs)  # the small grid's summaries, 10 epochs
+    fewer_seeds = dataclasses.replace(SMALL_GRID, seeds=SMALL_GRID.seeds[:2], name="two seeds")
+    with pytest.raises(ValueError, match=r"summarises another grid than 'two seeds'.*--runs"):
+        explorer_data(tmp_path, grid=fewer_seeds, runs_dir=runs, progress=False)
+    more_rates = dataclasses.replace(
+        SMALL_GRID,
+        learning_rates={k: (*v, 1000.0) for k, v in SMALL_GRID.learning_rates.items()},
+    )
+    with pytest.raises(ValueError, match="summarises another grid"):
+        explorer_data(tmp_path, grid=more_rates, runs_dir=runs, progress=False)
+    assert not (tmp_path / "grid.f32").exists()  # nothing written from the wrong summaries
+
+
 def test_hook_job_reports_a_failed_explorer_data_and_can_be_stopped(tmp_path: Path) -> None:
     import os
     import sys

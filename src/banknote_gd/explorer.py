@@ -46,7 +46,6 @@ Examples
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import time
@@ -310,12 +309,9 @@ def _config_index(grid: ExplorerGrid, n_train: int) -> dict[tuple, int]:
     return index
 
 
-def _pack(summary: pd.DataFrame, grid: ExplorerGrid, n_train: int) -> tuple[np.ndarray, list]:
-    """Arrange a summary into the (configurations, channels, epochs) array of the page."""
-    index = _config_index(grid, n_train)
-    values = np.full((len(index), len(CHANNELS), grid.epochs), np.nan, dtype=np.float32)
-    diverged = [0] * len(index)
-    keys = list(
+def _summary_keys(summary: pd.DataFrame) -> list[tuple]:
+    """Each summary row's configuration, as the keys of :func:`_config_index`."""
+    return list(
         zip(
             summary["optimizer"],
             summary["learning_rate"].astype(float),
@@ -324,6 +320,14 @@ def _pack(summary: pd.DataFrame, grid: ExplorerGrid, n_train: int) -> tuple[np.n
             summary["standardize"].astype(bool),
         )
     )
+
+
+def _pack(summary: pd.DataFrame, grid: ExplorerGrid, n_train: int) -> tuple[np.ndarray, list]:
+    """Arrange a summary into the (configurations, channels, epochs) array of the page."""
+    index = _config_index(grid, n_train)
+    values = np.full((len(index), len(CHANNELS), grid.epochs), np.nan, dtype=np.float32)
+    diverged = [0] * len(index)
+    keys = _summary_keys(summary)
     rows = np.array([index.get(k, -1) for k in keys], dtype=np.int64)
     if (rows < 0).any():
         stray = keys[int(np.argmax(rows < 0))]
@@ -449,12 +453,6 @@ def read_explorer_data(folder: str | os.PathLike) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- the command
-def _sweep_supports(name: str) -> bool:
-    from .training import sweep
-
-    return name in inspect.signature(sweep).parameters
-
-
 def explorer_data(
     folder: str | os.PathLike,
     *,
@@ -483,8 +481,7 @@ def explorer_data(
         Folder of the optimizers' summaries, which make the call resumable;
         ``folder/runs`` by default.
     executor
-        A ``concurrent.futures.Executor`` passed on to :func:`banknote_gd.sweep` (if the
-        installed sweep accepts one).
+        A ``concurrent.futures.Executor`` passed on to :func:`banknote_gd.sweep`.
     progress
         Show the sweep's progress bar (see :func:`banknote_gd.sweep`).
 
@@ -508,8 +505,6 @@ def explorer_data(
     runs.mkdir(parents=True, exist_ok=True)
     split = split_data(load_banknotes())
     n_train, n_test = split.X_train.shape[0], split.X_test.shape[0]
-    if executor is not None and not _sweep_supports("executor"):
-        raise ValueError("this version of banknote_gd.sweep takes no executor; leave it out.")
     sweep_options = {"progress": progress, "cache": False}
     if executor is not None:
         sweep_options["executor"] = executor
@@ -541,7 +536,7 @@ def _optimizer_summary(
     from .training import sweep
 
     if done.is_file():  # summarised by an earlier call that was interrupted later
-        return pd.read_parquet(done)
+        return _check_saved_summary(pd.read_parquet(done), done, grid, optimizer, n_train)
     frame = sweep(
         grid.sweep_grid(optimizer, n_train),
         seeds=list(grid.seeds),
@@ -552,4 +547,26 @@ def _optimizer_summary(
     tmp = done.with_name(done.name + ".tmp")
     summary.to_parquet(tmp, index=False)
     os.replace(tmp, done)
+    return summary
+
+
+def _check_saved_summary(
+    summary: pd.DataFrame, done: Path, grid: ExplorerGrid, optimizer: str, n_train: int
+) -> pd.DataFrame:
+    """``summary`` if it covers exactly ``optimizer``'s part of ``grid`` (configurations,
+    seeds, epochs); else a clear error, rather than a page with another grid's numbers."""
+    wanted = {key for key in _config_index(grid, n_train) if key[0] == optimizer}
+    found = set(_summary_keys(summary))
+    epochs = set(summary["epoch"].astype(int))
+    if (
+        found != wanted
+        or set(summary["runs"]) != {len(grid.seeds)}
+        or epochs != set(range(1, grid.epochs + 1))
+    ):
+        raise ValueError(
+            f"{done} summarises another grid than {grid.name!r} ({len(found)} configurations, "
+            f"{sorted(set(summary['runs']))} seeds, epochs up to {max(epochs, default=0)}; "
+            f"this grid has {len(wanted)}, {len(grid.seeds)} and {grid.epochs} for "
+            f"{optimizer!r}). Remove {done.parent} or pass another runs_dir (--runs)."
+        )
     return summary
