@@ -163,15 +163,16 @@ def _at_epoch(rows: pd.DataFrame, runs: list[str], epoch: int) -> pd.DataFrame:
     return rows[rows["epoch"] == epoch]
 
 
-def _bootstrap(values: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """Percentile 95 % intervals of the column means of ``values`` (seeds x quantities),
-    resampling whole rows (seeds) so that paired quantities stay paired."""
+def _bootstrap(values: np.ndarray, n_boot: int, seed: int, level: float = 95.0) -> np.ndarray:
+    """Percentile ``level`` % intervals of the column means of ``values`` (seeds x
+    quantities), resampling whole rows (seeds) so that paired quantities stay paired."""
     n = values.shape[0]
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, n, size=(n_boot, n))
+    edge = (100 - level) / 2
     with np.errstate(invalid="ignore"):
         means = values[picks].mean(axis=1)  # (n_boot, quantities)
-        return np.percentile(means, [2.5, 97.5], axis=0)
+        return np.percentile(means, [edge, 100 - edge], axis=0)
 
 
 class BootstrapCI:
@@ -222,10 +223,7 @@ class BootstrapCI:
         x = x[~np.isnan(x)]
         if x.size == 0:
             return (float("nan"), float("nan"))
-        rng = np.random.default_rng(self.seed)
-        picks = rng.integers(0, x.size, size=(self.n_boot, x.size), dtype=np.intp)
-        edge = (100 - self.level) / 2
-        low, high = np.percentile(x[picks].mean(axis=1), [edge, 100 - edge])
+        low, high = _bootstrap(x[:, None], self.n_boot, self.seed, self.level)[:, 0]
         return (float(low), float(high))
 
 
