@@ -453,16 +453,17 @@ sns.lineplot(
     ax=ax,
 )
 ax.axhline(1, color="0.3", linestyle="--", lw=1)
-ax.text(1, 1, " the limit: λmax = 2/η", color="0.3", va="bottom")
+ax.text(MLP_CHECKPOINTS[-1], 0.95, "the limit: λmax = 2/η ", color="0.3", ha="right", va="top")
 ax.set_xscale("symlog", linthresh=1)
 ax.set(
     xlim=(0, MLP_CHECKPOINTS[-1]),
-    yscale="log",
     xlabel="full-batch updates (log scale from 1 on)",
     ylabel="λmax × η / 2 (log scale)",
     title=f"Sharpness of a network with {MLP_UNITS} hidden units, relative to 2/η\n"
     f"median and range over {SEEDS} seeds",
 )
+bgd.log_axis(ax, axis="y")  # plain numbers: 0.2, not 2 x 10^-1
+ax.set_xticks(MLP_CHECKPOINTS, [str(step) for step in MLP_CHECKPOINTS])  # where we measured
 ax.legend(title="learning rate η")
 ax.grid(alpha=0.3)
 
