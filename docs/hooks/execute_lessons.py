@@ -531,13 +531,12 @@ KERNEL_IMPORTS = (
 
 # Run silently (no output, no execution count) in a kernel before each lesson. The first
 # time, in the fresh kernel, it imports KERNEL_IMPORTS and notes the settings a lesson may
-# change; before every later
-# lesson it puts them back, so that a lesson executed in a kept kernel gives the notebook a
-# fresh kernel would (tests/test_lessons.py checks it): the user namespace and output
-# history, open figures, Matplotlib's rcParams and inline figure formats, warning filters
-# (and the "shown once" registries with them), environment variables and working folder,
-# pandas options, Keras's global state (layer names), the global random generators and the
-# execution count.
+# change; before every later lesson it puts them back, so that a lesson executed in a kept
+# kernel gives the notebook a fresh kernel would (tests/test_lessons.py checks it): the user
+# namespace and output history, open figures, Matplotlib's rcParams and inline figure
+# formats, warning filters (and the "shown once" registries with them), environment
+# variables and working folder, pandas options, Keras's global state (layer names), the
+# global random generators and the execution count.
 KERNEL_RESET = """\
 def _banknote_gd_reset():
     import gc
