@@ -280,6 +280,65 @@ def test_vectorised_descents_equal_one_at_a_time(raw):
     assert diverged.tolist() == [False, False, True]  # one diverging rate leaves the others
 
 
+@pytest.mark.parametrize("batch_size", [1, 50, 960])
+def test_minibatch_descent_is_by_hand_sgd_update_by_update(batch_size, standardized):
+    rate, seed, epochs = 0.5, 4, 2
+    n = len(standardized.y_train)
+    path = bgd.minibatch_descent(
+        standardized, learning_rate=rate, batch_size=batch_size, epochs=epochs, seed=seed
+    )
+    updates = epochs * math.ceil(n / batch_size)
+    assert path["step"].tolist() == list(range(updates + 1))
+    kernel, bias = initial_weights(seed)
+    by_hand = logistic_regression_sgd(
+        standardized.X_train,
+        standardized.y_train,
+        weights=kernel,
+        bias=bias,
+        learning_rate=rate,
+        batch_size=batch_size,
+        epochs=epochs,
+        order=bgd.batch_order(seed, n_samples=n, epochs=epochs),
+    )
+    final = bgd.logistic_loss(
+        by_hand.weights, by_hand.bias, standardized.X_train, standardized.y_train
+    )
+    assert path["loss"].iloc[-1] == pytest.approx(final, rel=1e-12)
+    if batch_size == n:  # one batch of every row: the full-batch descent, in another order
+        full = bgd.full_batch_descent(standardized, learning_rate=rate, steps=epochs, seed=seed)
+        np.testing.assert_allclose(path["loss"], full["loss"], rtol=1e-12)
+
+
+def test_minibatch_descent_matches_the_sweep_at_every_epoch_end(raw):
+    rates, seeds, batch_size, epochs = [0.01, 0.1], [0, 7], 16, 3
+    path = bgd.minibatch_descent(
+        raw, learning_rate=rates, batch_size=batch_size, epochs=epochs, seed=seeds
+    )
+    assert len(path) == len(rates) * len(seeds) * (1 + epochs * 60)
+    frame = bgd.sweep(
+        {"learning_rate": rates},
+        seeds=seeds,
+        epochs=epochs,
+        batch_size=batch_size,
+        standardize=False,
+        cache=False,
+        progress=False,
+    )
+    train = frame[(frame["split"] == "train") & (frame["metric"] == "loss")]
+    ends = path[(path["step"] > 0) & (path["step"] % 60 == 0)]
+    # the sweep's float32 engine against float64 NumPy, on the same rows in the same order
+    np.testing.assert_allclose(ends["loss"].to_numpy(), train["value"].to_numpy(), rtol=2e-4)
+
+
+def test_minibatch_descent_argument_checks(raw):
+    with pytest.raises(ValueError, match="batch_size must be between 1 and 960, got 961"):
+        bgd.minibatch_descent(raw, learning_rate=0.1, batch_size=961, epochs=1, seed=0)
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        bgd.minibatch_descent(raw, learning_rate=0.1, batch_size=8, epochs=0, seed=0)
+    with pytest.raises(ValueError, match="seed is required"):
+        bgd.minibatch_descent(raw, learning_rate=0.1, batch_size=8, epochs=1, seed=None)
+
+
 def test_full_batch_descent_flags_divergence(raw):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow warnings leak

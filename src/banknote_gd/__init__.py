@@ -28,6 +28,7 @@ from .curvature import (
     logistic_gradient,
     logistic_hessian,
     logistic_loss,
+    minibatch_descent,
     optimum,
     sharpness,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "lr_range_test",
     "make_optimizer",
     "make_schedule",
+    "minibatch_descent",
     "optimum",
     "plot_history",
     "plot_lr_range",

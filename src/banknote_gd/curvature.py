@@ -12,7 +12,8 @@ Gradient descent with a constant rate $\eta$ near a point where the Hessian is $
 increase the loss (to second order) while $\eta < 2/\lambda_{\max}(H)$: :func:`lambda_max`
 measures that threshold anywhere, :func:`optimum` gives the minimum $L^*$ by Newton's
 method, :func:`full_batch_descent` runs the deterministic full-batch descent that mini-batch
-runs are compared with, :func:`sharpness` measures $\lambda_{\max}$ of any Keras model's
+runs are compared with, :func:`minibatch_descent` the mini-batch descent with its loss after
+every update, :func:`sharpness` measures $\lambda_{\max}$ of any Keras model's
 loss, and :func:`gradient_noise_scale` the noise scale $B_{\text{simple}}$ of McCandlish et
 al. (2018), the batch size above which larger batches stop paying off.
 
@@ -37,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_bool, check_int, check_positive_float, check_seeds
-from ._random import initial_weights
+from ._random import batch_order, initial_weights
 from .by_hand import _logistic_inputs, bce_from_logits, sigmoid
 from .data import Split, split_data
 
@@ -52,6 +53,7 @@ __all__ = [
     "logistic_gradient",
     "logistic_hessian",
     "logistic_loss",
+    "minibatch_descent",
     "optimum",
     "sharpness",
 ]
@@ -475,9 +477,18 @@ def _starts(data: Split, weights: Any, bias: Any, seed: Any) -> tuple[list[int |
 
 
 def _descend(
-    A: np.ndarray, y: np.ndarray, theta: np.ndarray, rates: np.ndarray, steps: int, track: bool
+    A: np.ndarray,
+    y: np.ndarray,
+    theta: np.ndarray,
+    rates: np.ndarray,
+    steps: int,
+    track: bool,
+    batches: list[np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Descend from every column of ``theta`` (d+1, m) at its rate; values (steps+1, m)."""
+    """Descend from every column of ``theta`` (d+1, m) at its rate; values (steps+1, m).
+
+    Each update uses every row, or with ``batches`` the rows ``batches[step]`` (an array of
+    shape (m, rows): each member's own batch); the loss is always that of every row."""
     n, m = A.shape[0], theta.shape[1]
     losses = np.full((steps + 1, m), np.nan)
     tops = np.full((steps + 1, m), np.nan)
@@ -488,7 +499,7 @@ def _descend(
             loss = np.mean(bce_from_logits(z, y[:, None]), axis=0)
             finite = np.isfinite(loss) & np.all(np.isfinite(theta), axis=0) & alive
             losses[step] = np.where(finite, loss, np.where(alive, np.inf, np.nan))
-            p = sigmoid(z)
+            p = sigmoid(z) if track or batches is None else None  # of every row
             if track and finite.any():
                 weights = (p * (1.0 - p))[:, finite].T[:, :, None] * A  # (members, n, d+1)
                 hessians = np.swapaxes(weights, 1, 2) @ A / n
@@ -496,8 +507,18 @@ def _descend(
             alive = finite
             if step == steps or not alive.any():
                 break
-            theta = theta - rates * (A.T @ (p - y[:, None]) / n)
+            theta = theta - rates * _batch_gradient(A, y, theta, p, batches, step)
     return {"loss": losses, "lambda_max": tops}
+
+
+def _batch_gradient(A, y, theta, p, batches, step) -> np.ndarray:
+    """The gradient of every member (d+1, m): over all rows, or its batch of ``step``."""
+    if batches is None:
+        return A.T @ (p - y[:, None]) / A.shape[0]
+    rows = batches[step]  # (m, b)
+    Ab = A[rows]  # (m, b, d+1)
+    residual = sigmoid((Ab @ theta.T[:, :, None])[:, :, 0]) - y[rows]  # (m, b)
+    return (residual[:, None, :] @ Ab)[:, 0, :].T / rows.shape[1]
 
 
 def _path_frame(
@@ -587,6 +608,81 @@ def full_batch_descent(
     member_rates = np.repeat(np.asarray(rates), len(seeds))
     values = _descend(A, y, theta, member_rates, steps, track)
     return _path_frame(values, member_rates, seeds, track)
+
+
+def minibatch_descent(
+    data: Split | None = None,
+    *,
+    learning_rate: float | list[float],
+    batch_size: int,
+    epochs: int,
+    seed: int | list[int],
+    standardize: bool | None = None,
+) -> pd.DataFrame:
+    """Mini-batch gradient descent on logistic regression, with the loss after every update.
+
+    The same descent as the package's models and sweeps (Keras's ``SGD``, constant rate):
+    each seed's initial weights (:func:`banknote_gd.initial_weights`) and batch order
+    (:func:`banknote_gd.batch_order`: a new permutation of the training rows every epoch,
+    cut into batches of ``batch_size``, the last one shorter when ``batch_size`` does not
+    divide the rows), in float64 NumPy, every rate and seed together. Unlike a sweep, which
+    evaluates the loss at the end of each epoch, it records the loss on every training row
+    after every single update, so that batch sizes can be compared update by update.
+
+    Parameters
+    ----------
+    data
+        A :class:`banknote_gd.Split`; by default the course's split.
+    learning_rate
+        The constant rate η (> 0), or a list of rates: one descent per rate and seed.
+    batch_size
+        Rows per update, from 1 to the number of training rows.
+    epochs
+        Passes over the training rows (>= 1).
+    seed
+        A seed or a list of seeds.
+    standardize
+        Without ``data``: standardise the features (default True).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`full_batch_descent` (without ``lambda_max``): one row per
+        point visited, rate and seed, ordered by rate, seed and ``step`` (updates taken, from
+        0, every update of every epoch).
+
+    Examples
+    --------
+    >>> path = minibatch_descent(learning_rate=[0.1, 1.0], batch_size=32, epochs=2, seed=[0, 1])
+    >>> len(path), int(path["step"].max())  # 2 rates x 2 seeds x (1 + 2 epochs x 30 updates)
+    (244, 60)
+    """
+    data = _resolve_data(data, standardize)
+    rates = _check_rates(learning_rate)
+    n = data.X_train.shape[0]
+    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=n)
+    epochs = check_int("epochs", epochs, minimum=1)
+    if seed is None:
+        raise ValueError("seed is required: it fixes the initial weights and the batch order.")
+    seeds, starts = _starts(data, None, None, seed)
+    A = _design(np.asarray(data.X_train, dtype=np.float64))
+    y = np.asarray(data.y_train, dtype=np.float64)
+    theta = np.tile(starts, len(rates))  # members: rate-major, then seed
+    member_rates = np.repeat(np.asarray(rates), len(seeds))
+    batches = _batches(seeds, len(rates), n, batch_size, epochs)
+    values = _descend(A, y, theta, member_rates, len(batches), False, batches)
+    return _path_frame(values, member_rates, seeds, False)
+
+
+def _batches(seeds: list, n_rates: int, n: int, batch_size: int, epochs: int) -> list:
+    """Every update's rows, (members, rows) each: a member's batches are its seed's."""
+    orders = np.stack([batch_order(s, n_samples=n, epochs=epochs) for s in seeds])
+    members = np.tile(orders, (n_rates, 1, 1))  # rate-major, then seed, as theta
+    return [
+        members[:, epoch, start : start + batch_size]
+        for epoch in range(epochs)
+        for start in range(0, n, batch_size)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
