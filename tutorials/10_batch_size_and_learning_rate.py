@@ -110,14 +110,13 @@ def updates_to_target(curves: np.ndarray) -> float:
     return float(reached[0]) if len(reached) else np.inf
 
 
-tuning = pd.DataFrame(
-    {
-        b: {rate: updates_to_target(curves[rate].to_numpy()) for rate in curves.columns.levels[0]}
-        for b, curves in (
-            (b, loss_curves(b, rates_for(b), list(range(SEEDS)))) for b in BATCH_SIZES
-        )
+tuning = {}  # {batch size: {rate: updates to the target}}, on the tuning seeds
+for batch_size in BATCH_SIZES:
+    curves = loss_curves(batch_size, rates_for(batch_size), list(range(SEEDS)))
+    tuning[batch_size] = {
+        rate: updates_to_target(curves[rate].to_numpy()) for rate in rates_for(batch_size)
     }
-).T.rename_axis(index="batch_size", columns="learning_rate")
+tuning = pd.DataFrame(tuning).T.rename_axis(index="batch_size", columns="learning_rate")
 
 # %% [markdown]
 # For each batch size we choose the rate whose average loss reaches the target in the
