@@ -384,6 +384,28 @@ def test_gradient_noise_scale_is_trace_over_squared_norm(standardized):
         )
 
 
+def test_hessian_weighted_noise_scale_from_the_best_step_of_batch_gradients(standardized):
+    """B_noise = tr(HΣ)/GᵀHG from its meaning (McCandlish et al., 2018): along a batch
+    gradient G_B, a quadratic model of the loss improves most, by (GᵀG)²/(2 E[G_BᵀHG_B]),
+    and E[G_BᵀHG_B] = GᵀHG + tr(HΣ)/B for B rows drawn with replacement. Estimate that
+    expectation from many drawn batches, not from the formula."""
+    X, y = standardized.X_train, standardized.y_train
+    w, b = np.array([1.0, 0.5, 0.5, 0.0]), 0.0
+    A = np.column_stack([X, np.ones(len(y))])
+    p = 1 / (1 + np.exp(-(A @ np.append(w, b))))
+    g = (p - y)[:, None] * A  # per-example gradients
+    H = bgd.logistic_hessian(w, b, X, y)
+    G = g.mean(axis=0)
+    rng = np.random.default_rng(0)
+    size = 8
+    batches = g[rng.integers(0, len(y), size=(200_000, size))].mean(axis=1)
+    quadratic = np.einsum("kj,jl,kl->k", batches, H, batches).mean()
+    from_batches = size * (quadratic / (G @ H @ G) - 1)
+    exact = bgd.gradient_noise_scale(w, b, X, y, hessian_weighted=True)
+    assert from_batches == pytest.approx(exact, rel=0.05)
+    assert exact != pytest.approx(bgd.gradient_noise_scale(w, b, X, y), rel=0.01)
+
+
 def test_gradient_noise_scale_is_infinite_where_the_gradient_vanishes():
     X = np.array([[1.0], [-1.0]])
     assert bgd.gradient_noise_scale([0.0], 0.0, X, [1.0, 0.0]) == pytest.approx(1.0)

@@ -238,6 +238,7 @@ for seed in FRESH_SEEDS:
                 "seed": seed,
                 "where": where,
                 "B_simple": bgd.gradient_noise_scale(w, b, X, y),
+                "B_noise": bgd.gradient_noise_scale(w, b, X, y, hessian_weighted=True),
                 "|G|²": float(gradient @ gradient),
                 "condition": eigenvalues[-1] / eigenvalues[0],
                 "2/λmax": 2 / eigenvalues[-1],
@@ -247,18 +248,21 @@ noise = pd.DataFrame(noise)
 noise["tr(Σ)"] = noise["B_simple"] * noise["|G|²"]
 at = noise.pivot_table(index="seed", columns="where")  # one row per seed and point
 B_SIMPLE = float(at["B_simple", "target"].median())
+B_NOISE = float(at["B_noise", "target"].median())
 ratio = at["B_simple", "target"].to_numpy()[resamples]
 ratio_ci = np.percentile(
     [np.median(r) / fit(row)[1] for r, row in zip(ratio, boot.to_numpy())], [2.5, 97.5]
 )
 shrink = (at.xs("start", axis=1, level=1) / at.xs("target", axis=1, level=1)).median()
 growth = B_SIMPLE / at["B_simple", "start"].median()
-noise.groupby("where")[["B_simple", "|G|²", "tr(Σ)", "condition", "2/λmax"]].median()
+noise.groupby("where")[["B_simple", "B_noise", "|G|²", "tr(Σ)", "condition", "2/λmax"]].median()
 
 # %% tags=["hide-input"]
 assert B_SIMPLE > 10 * at["B_simple", "start"].median(), "the noise scale grows in training"
 assert shrink["|G|²"] > 10 * shrink["tr(Σ)"] > 10, "both shrink, the gradient much faster"
 assert at["condition", "target"].median() > 100, "the Hessian is far from a multiple of I"
+start_scales = at.xs("start", axis=1, level=1)[["B_simple", "B_noise"]].median()
+assert (start_scales < B_CRIT).all() and B_CRIT < min(B_SIMPLE, B_NOISE), "B_crit in between"
 
 # %% tags=["hide-input"]
 agree = ratio_ci[0] <= 1 <= ratio_ci[1]
@@ -275,17 +279,23 @@ Markdown(
     f"{B_SIMPLE / B_CRIT:.1f} times the fitted $B_{{\\text{{crit}}}}$ (95 % interval of the "
     f"ratio {ratio_ci[0]:.1f} to {ratio_ci[1]:.1f}: "
     + ("they agree within their uncertainty). " if agree else "they differ). ")
-    + "Two reasons not to expect a closer match. $B_{\\text{simple}}$ treats every "
-    "direction as equally sharp; McCandlish et al. derive it as an approximation of the "
-    "noise scale for a Hessian close to a multiple of the identity, and here the Hessian's "
-    "largest eigenvalue is "
-    f"{at['condition', 'target'].median():.0f} times its smallest (median). And the model "
-    "assumes one noise scale for the whole run, while $B_{\\text{simple}}$ grows from "
+    + "Why not closer? $B_{\\text{simple}}$ treats every direction as equally sharp: "
+    "McCandlish et al. derive it as an approximation of their noise scale "
+    "$B_{\\text{noise}} = \\operatorname{tr}(H\\Sigma)/G^\\top H G$ for a Hessian $H$ close "
+    "to a multiple of the identity, and here the Hessian's largest eigenvalue is "
+    f"{at['condition', 'target'].median():.0f} times its smallest (median). Weighted by the "
+    "Hessian (`hessian_weighted=True`), the noise scale at the target is "
+    f"$B_{{\\text{{noise}}}}$ = **{B_NOISE:.0f}** (median), "
+    + ("even farther from" if B_NOISE > B_SIMPLE else "nearer to")
+    + " the fit. What the fit leaves out is that the noise scale changes along the way, "
+    "while the model assumes one value for the whole run: $B_{\\text{simple}}$ grows from "
     f"{at['B_simple', 'start'].median():.1f} at the seeds' starting weights to "
-    f"{B_SIMPLE:.0f} at the target: the gradient and its noise both shrink, the squared "
-    f"gradient {shrink['|G|²']:.0f} times, the noise $\\operatorname{{tr}}(\\Sigma)$ "
-    f"{shrink['tr(Σ)']:.0f} times (medians). The fitted $B_{{\\text{{crit}}}}$ is one "
-    "effective value for that whole path."
+    f"{B_SIMPLE:.0f} at the target ($B_{{\\text{{noise}}}}$ from "
+    f"{at['B_noise', 'start'].median():.1f} to {B_NOISE:.0f}): the gradient and its noise "
+    f"both shrink, the squared gradient {shrink['|G|²']:.0f} times, the noise "
+    f"$\\operatorname{{tr}}(\\Sigma)$ {shrink['tr(Σ)']:.0f} times (medians). The fitted "
+    "$B_{\\text{crit}}$ is one effective value for that whole path, and lies between its "
+    "two ends."
 )
 
 # %%

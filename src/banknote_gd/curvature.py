@@ -693,7 +693,9 @@ def _per_example_gradients(A: np.ndarray, y: np.ndarray, theta: np.ndarray) -> n
     return (sigmoid(A @ theta) - y)[:, None] * A
 
 
-def gradient_noise_scale(weights: Any, bias: Any, X: Any, y: Any) -> float:
+def gradient_noise_scale(
+    weights: Any, bias: Any, X: Any, y: Any, *, hessian_weighted: bool = False
+) -> float:
     """The simple gradient noise scale $B_{\\text{simple}} = \\operatorname{tr}(\\Sigma) / |G|^2$.
 
     From McCandlish, Kaplan, Amodei et al. (2018), *An Empirical Model of Large-Batch
@@ -704,28 +706,45 @@ def gradient_noise_scale(weights: Any, bias: Any, X: Any, y: Any) -> float:
     size at which the noise in a batch gradient is as large as the gradient itself: below
     it, doubling the batch nearly halves the steps needed; far above it, it barely helps.
 
+    With ``hessian_weighted``, the noise scale of their analysis itself,
+    $B_{\\text{noise}} = \\operatorname{tr}(H\\Sigma) / G^\\top H G$, with $H$ the Hessian
+    (:func:`logistic_hessian`): for a quadratic model of the loss, the best step along a
+    batch gradient improves the loss by $\\Delta L_{\\max} / (1 + B_{\\text{noise}}/B)$.
+    $B_{\\text{simple}}$ equals it when $H$ is a multiple of the identity.
+
     Parameters
     ----------
     weights, bias, X, y
         As for :func:`logistic_loss`.
+    hessian_weighted
+        Return $B_{\\text{noise}}$ instead of $B_{\\text{simple}}$.
 
     Returns
     -------
     float
-        $B_{\\text{simple}}$ at these weights. It grows without bound towards the optimum,
-        where $G = 0$ (``inf`` exactly there).
+        $B_{\\text{simple}}$ (or $B_{\\text{noise}}$) at these weights. It grows without
+        bound towards the optimum, where $G = 0$ (``inf`` exactly there).
 
     Examples
     --------
     >>> split = split_data()
     >>> round(gradient_noise_scale([0, 0, 0, 0], 0.0, split.X_train, split.y_train), 2)
     5.47
+    >>> X, y = split.X_train, split.y_train
+    >>> round(gradient_noise_scale([0, 0, 0, 0], 0.0, X, y, hessian_weighted=True), 2)
+    5.46
     """
     A, y, theta = _parts(weights, bias, X, y)
     g = _per_example_gradients(A, y, theta)
     G = g.mean(axis=0)
-    trace = float(np.sum(g.var(axis=0)))
-    norm2 = float(G @ G)
+    if check_bool("hessian_weighted", hessian_weighted):
+        H = _hessian(A, theta)
+        centred = g - G
+        trace = float(np.einsum("ij,jk,ik->", centred, H, centred)) / len(g)  # tr(H Sigma)
+        norm2 = float(G @ H @ G)
+    else:
+        trace = float(np.sum(g.var(axis=0)))
+        norm2 = float(G @ G)
     return math.inf if norm2 == 0.0 else trace / norm2
 
 
