@@ -327,7 +327,7 @@ for name in SCALINGS:
 paths = pd.concat(paths, ignore_index=True)
 paths["λmax × η / 2"] = paths["lambda_max"] * paths["learning_rate"] / 2
 
-figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+figure, axes = plt.subplots(1, 2, figsize=(10, 4.4), layout="constrained")
 for ax, name in zip(axes, SCALINGS):
     data = paths[paths["features"] == name]
     colours = dict(zip(PATH_RATES[name], palette))
