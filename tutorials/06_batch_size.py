@@ -42,11 +42,8 @@
 import itertools
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
-import seaborn as sns
 from IPython.display import Markdown
-from matplotlib.colors import to_rgb, to_rgba
 
 import banknote_gd as bgd
 
@@ -65,7 +62,6 @@ N_TRAIN = len(training_split.X_train)
 BATCH_SIZES = [1, 4, 16, 64, 256, N_TRAIN]  # one note per update ... all of them (full batch)
 OPTIMUM = bgd.optimum(training_split)  # the weights of the lowest training loss (lesson 5)
 L_STAR = OPTIMUM.loss
-FULL_BATCH_COLOUR = "0.3"  # dark grey: the palette's sixth colour is too close to its second
 
 # %% [markdown]
 # ## The course's sweep, re-run with many seeds
@@ -238,7 +234,7 @@ assert not final["diverged"].any(), "no run diverged"
 
 # %%
 tuned = validation_table.idxmin(axis=1)
-palette = [*sns.color_palette("colorblind", len(BATCH_SIZES) - 1), FULL_BATCH_COLOUR]
+palette = bgd.hue_palette(len(BATCH_SIZES))  # the colours of the sweep figures below
 markers = ["o", "s", "^", "D", "v", "P"]
 figure, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
 for size, colour, marker in zip(BATCH_SIZES, palette, markers):
@@ -404,24 +400,6 @@ report = pd.concat(
 )
 
 
-def restyle_full_batch(grid) -> None:
-    """Redraw the full batch's line, band and legend entry of a plot_sweep figure in
-    FULL_BATCH_COLOUR with a dash pattern of its own: plot_sweep's sixth colour and dashes are
-    hard to tell from its second (batch size 4)."""
-    old = sns.color_palette("colorblind", len(BATCH_SIZES))[-1]
-    dashes = (2, 1, 2, 3)
-    lines = [line for ax in grid.axes.flat for line in ax.lines]
-    for line in lines + list(grid.legend.legend_handles):
-        if np.allclose(to_rgb(line.get_color()), old):
-            line.set_color(FULL_BATCH_COLOUR)
-            line.set_dashes(dashes)
-    for band in (band for ax in grid.axes.flat for band in ax.collections):
-        if np.allclose(band.get_facecolor()[0][:3], old):
-            band.set_facecolor(to_rgba(FULL_BATCH_COLOUR, band.get_facecolor()[0][3]))
-            if len(band.get_edgecolor()):
-                band.set_edgecolor(to_rgba(FULL_BATCH_COLOUR, band.get_edgecolor()[0][3]))
-
-
 grid = bgd.plot_sweep(
     report,
     hue="batch_size",
@@ -429,7 +407,6 @@ grid = bgd.plot_sweep(
     log_y=True,
     title="Each batch size at its tuned learning rate (fresh seeds)",
 )
-restyle_full_batch(grid)
 mark_optimum(grid)
 
 # %% tags=["hide-input"]
@@ -466,7 +443,6 @@ grid = bgd.plot_sweep(
     log_y=True,
     title="Each batch size at its tuned learning rate, against updates (fresh seeds)",
 )
-restyle_full_batch(grid)
 mark_optimum(grid)
 for ax in grid.axes.flat:
     ax.set_xscale("log")

@@ -50,7 +50,15 @@ from .lr_finder import lr_range_test, plot_lr_range, suggest_learning_rate
 from .models import build_model
 from .optimizers import available_optimizers, make_optimizer
 from .parameters import PARAMETER_TABLE, Parameter
-from .plots import figure_style, log_axis, plot_history, plot_pairs, plot_sweep, set_style
+from .plots import (
+    figure_style,
+    hue_palette,
+    log_axis,
+    plot_history,
+    plot_pairs,
+    plot_sweep,
+    set_style,
+)
 from .schedules import available_schedules, learning_rates, make_schedule
 from .stats import BootstrapCI, accuracy_table, compare, excess_loss, final_values
 from .training import PARAMETERS, read_results, sweep, train
@@ -93,6 +101,7 @@ __all__ = [
     "gradient_noise_scale",
     "gradient_noise_scale_from_batches",
     "hessian_eigenvalues",
+    "hue_palette",
     "initial_weights",
     "lambda_max",
     "learning_rates",

@@ -43,10 +43,23 @@ from .stats import BootstrapCI
 if TYPE_CHECKING:
     import seaborn as sns
 
-__all__ = ["figure_style", "log_axis", "plot_history", "plot_pairs", "plot_sweep", "set_style"]
+__all__ = [
+    "figure_style",
+    "hue_palette",
+    "log_axis",
+    "plot_history",
+    "plot_pairs",
+    "plot_sweep",
+    "set_style",
+]
 
 PALETTE = "colorblind"
 """Seaborn palette of every plot: its colours stay distinct for the common colour blindnesses."""
+
+HUE_ORDER = (0, 1, 2, 3, 4, 7, 9, 6, 8, 5)
+"""The order in which :func:`plot_sweep` takes the colours of :data:`PALETTE` for its hue
+values: seaborn's own order with grey sixth and tan last, because tan (its sixth) is hard to
+tell from orange (its second)."""
 
 METRIC_LABELS = {"loss": "binary cross-entropy", "accuracy": "accuracy"}
 X_LABELS = {"epoch": "epoch", "step": "updates (optimizer steps)"}
@@ -62,8 +75,8 @@ HUE_DASHES = [
     (1, 1),
     (3, 1.25, 1.5, 1.25),
     (5, 1, 1, 1),
-    (6, 2),
     (2, 1, 2, 3),
+    (6, 2),
     (1, 2.5, 3, 1.2),
 ]
 """Dash patterns of the lines of :func:`plot_sweep`, one per ``hue`` value in order (cycled
@@ -151,6 +164,27 @@ def set_style() -> None:
         return
     if get_ipython() is not None:
         set_matplotlib_formats("retina")
+
+
+def hue_palette(n: int) -> list[tuple[float, float, float]]:
+    """The colours :func:`plot_sweep` gives its first ``n`` hue values, in order.
+
+    Seaborn's colour-blind palette in :data:`HUE_ORDER` (cycled beyond ten): use it for a
+    figure of your own that should match a sweep figure's colours.
+
+    Examples
+    --------
+    >>> import seaborn as sns
+    >>> hue_palette(6)[:5] == sns.color_palette("colorblind", 5)
+    True
+    >>> hue_palette(6)[5] == sns.color_palette("colorblind", 10)[7]  # grey, not tan
+    True
+    """
+    import seaborn as sns
+
+    n = check_int("n", n, minimum=1)
+    colours = sns.color_palette(PALETTE, 10)
+    return [colours[HUE_ORDER[i % len(HUE_ORDER)]] for i in range(n)]
 
 
 def log_axis(ax: Any, axis: str = "y") -> Any:
@@ -689,7 +723,7 @@ def _draw_sweep(plotted, x, legend_title, label_order, splits, errorbar):
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    palette = dict(zip(label_order, sns.color_palette(PALETTE, len(label_order))))
+    palette = dict(zip(label_order, hue_palette(len(label_order))))
     grid = _facet_grid(plotted)
     both = len(splits) > 1
     if both:  # line style tells the splits apart
