@@ -33,10 +33,13 @@
 #   down (a rate that is still too small for the budget).
 
 # %%
+import itertools
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown
+from matplotlib.ticker import LogLocator
 
 import banknote_gd as bgd
 
@@ -141,8 +144,9 @@ with sns.axes_style("whitegrid"):
 # \tfrac14 \cdot \tfrac1{100}$ for step decay, $0.9/\ln 10$ for exponential decay,
 # $\ln(11)/10$ for inverse time and $\tfrac12$ for cosine decay with or without warm-up. The
 # package's schedules match these values (checked in the next cell). So comparing schedules at
-# one shared $\eta_0$ would hand the constant rate two to four times the budget of step size;
-# a fair comparison gives every schedule its *own* best $\eta_0$.
+# one shared $\eta_0$ would hand the constant rate about two to four times the budget of step
+# size (the exact range is in the next cell); a fair comparison gives every schedule its *own*
+# best $\eta_0$.
 
 # %%
 step_budget = schedule_values.groupby("schedule", sort=False)["learning rate / initial rate"].mean()
@@ -159,10 +163,15 @@ expected_budget = pd.Series(
 assert np.allclose(step_budget[SCHEDULES], expected_budget[SCHEDULES], rtol=0.02), (
     "the mean of eta_t/eta_0 over the run should follow from each schedule's definition"
 )
+budget_ratio = 1 / step_budget[DECAYING]  # the constant rate's budget over each schedule's
+assert 1.5 < budget_ratio.min() and budget_ratio.max() < 5, "about two to four times"
+assert 0.2 < step_budget[DECAYING].min() and step_budget[DECAYING].max() < 0.6, "1/4 to 1/2"
 Markdown(
     "Mean of $\\eta_t/\\eta_0$ over the run: "
     + ", ".join(f"{name} **{value:.2f}**" for name, value in step_budget.items())
-    + "."
+    + f". At one shared $\\eta_0$ the constant rate would get **{budget_ratio.min():.1f}** "
+    f"(against {budget_ratio.idxmin()}) to **{budget_ratio.max():.1f}** (against "
+    f"{budget_ratio.idxmax()}) times the total step of a decaying schedule."
 )
 
 # %% [markdown]
@@ -224,10 +233,12 @@ mean_choice = choice.pivot_table(
 mean_excess = mean_choice.loc["excess training loss $L - L^*$"]
 chosen_rate = mean_excess.idxmin(axis=1)
 validation_choice = mean_choice.loc["validation loss"].idxmin(axis=1)
+tuning_updates = EPOCHS * int(np.ceil(len(tuning_split.y_train) / BATCH_SIZE))
 print(
     f"{tuning['seed'].nunique()} seeds x {len(LEARNING_RATES)} rates x {len(SCHEDULES)} "
     f"schedules = {tuning.groupby(list(bgd.RUN_COLUMNS)).ngroups} runs, each training on "
-    f"{len(tuning_split.y_train)} rows ({len(tuning_split.y_val)} held out for validation)"
+    f"{len(tuning_split.y_train)} rows ({len(tuning_split.y_val)} held out for validation): "
+    f"{tuning_updates} updates, against {total_updates} in the runs reported below"
 )
 mean_excess.round(4)
 
@@ -298,6 +309,59 @@ assert all(LEARNING_RATES[0] < chosen_rate[name] < LEARNING_RATES[-1] for name i
 )
 assert (chosen_rate[DECAYING] > chosen_rate["constant"]).all(), "decay should like larger rates"
 
+# %% [markdown]
+# The sweeps record losses and accuracies, not weights. To look at the final weights
+# themselves we replay runs in NumPy: the same initial weights (`bgd.initial_weights`), batch
+# order (`bgd.batch_order`) and learning rate at every update (`bgd.learning_rates`), in
+# float32 like the sweeps. The replay follows the sweep's runs, though not bit for bit: the
+# cell prints how far its final training losses lie from the sweep's.
+
+
+# %%
+def final_weights(data, schedule, learning_rate, seeds):
+    """Final weights and bias (one row per seed) of the sweep's SGD runs, replayed in NumPy."""
+    n = len(data.y_train)
+    A = np.hstack([data.X_train, np.ones((n, 1))]).astype(np.float32)
+    y = np.asarray(data.y_train, dtype=np.float32)
+    rates = bgd.learning_rates(schedule, learning_rate, EPOCHS * int(np.ceil(n / BATCH_SIZE)))
+    d = A.shape[1] - 1
+    theta = np.stack([np.append(*bgd.initial_weights(seed, n_features=d)) for seed in seeds])
+    orders = np.stack([bgd.batch_order(seed, n_samples=n, epochs=EPOCHS) for seed in seeds])
+    batches = [
+        orders[:, epoch, i : i + BATCH_SIZE]
+        for epoch in range(EPOCHS)
+        for i in range(0, n, BATCH_SIZE)
+    ]
+    for rate, rows in zip(rates, batches, strict=True):  # rows: (seeds, batch)
+        residual = bgd.by_hand.sigmoid(np.einsum("mbd,md->mb", A[rows], theta)) - y[rows]
+        gradient = np.einsum("mb,mbd->md", residual, A[rows]) / rows.shape[1]
+        theta = theta - rate * gradient.astype(np.float32)
+    return theta
+
+
+tuning_loss = bgd.final_values(tuning, split="train", metric="loss")
+replayed, deviation = {}, {}
+for name in SCHEDULES:
+    for rate in {chosen_rate[name], validation_choice[name]}:
+        theta = final_weights(tuning_split, name, rate, range(SEEDS))
+        replayed[name, rate] = theta
+        loss = [
+            bgd.logistic_loss(t[:-1], t[-1], tuning_split.X_train, tuning_split.y_train)
+            for t in theta
+        ]
+        swept = tuning_loss.query("schedule == @name and learning_rate == @rate").sort_values(
+            "seed"
+        )
+        deviation[name, rate] = np.max(np.abs(np.asarray(loss) / swept["value"] - 1))
+at_chosen = max(deviation[name, chosen_rate[name]] for name in SCHEDULES)
+assert at_chosen < 1e-3 and max(deviation.values()) < 0.1, "the replay should follow the sweep"
+print(
+    f"{len(replayed)} settings x {SEEDS} seeds replayed. Largest relative deviation of the "
+    f"final training loss from the sweep's: {at_chosen:.1e} at the chosen rates, "
+    f"{max(deviation.values()):.1%} overall (at the larger rates, float rounding grows along "
+    "the path)"
+)
+
 # %% tags=["hide-input"]
 best_schedule = mean_excess.min(axis=1)[DECAYING].idxmin()
 LARGE_RATE = float(chosen_rate[best_schedule])
@@ -307,6 +371,8 @@ rows = {"training": (tuning_split.X_train, tuning_split.y_train)}
 rows["validation"] = (tuning_split.X_val, tuning_split.y_val)
 at_optimum = {name: bgd.logistic_loss(w_star, b_star, X, y) for name, (X, y) in rows.items()}
 doubled = {name: bgd.logistic_loss(2 * w_star, 2 * b_star, X, y) for name, (X, y) in rows.items()}
+optimum_norm = np.linalg.norm(np.append(w_star, b_star))
+norm = {key: np.linalg.norm(theta, axis=1).mean() for key, theta in replayed.items()}
 Markdown(
     "Chosen initial rates: "
     + ", ".join(f"{name} **{chosen_rate[name]:g}**" for name in SCHEDULES)
@@ -323,7 +389,15 @@ Markdown(
         f"those weights *lowers* the validation loss to {doubled['validation']:.4f} while it "
         f"raises the training loss to {doubled['training']:.4f}: these validation rows reward "
         "the large weights that big steps produce, not a better fit of the training loss, "
-        "which is what we compare here."
+        "which is what we compare here. The norm of the final weights $(w, b)$, mean over the "
+        "seeds, is "
+        + "; ".join(
+            f"{norm[name, validation_choice[name]]:.0f} for {name} at the validation rows' "
+            f"$\\eta_0$ = {validation_choice[name]:g}, {norm[name, chosen_rate[name]]:.0f} at "
+            f"{chosen_rate[name]:g}"
+            for name in disagree
+        )
+        + f"; at the optimum it is {optimum_norm:.0f}."
     )
 )
 
@@ -331,6 +405,9 @@ Markdown(
 if disagree:
     assert doubled["validation"] < at_optimum["validation"], "larger weights: lower val loss"
     assert doubled["training"] > at_optimum["training"], "but a higher training loss"
+    for name in disagree:
+        big = norm[name, validation_choice[name]]
+        assert big > norm[name, chosen_rate[name]] and big > optimum_norm, "larger weights"
 
 # %% [markdown]
 # ## The tuned schedules on fresh seeds
@@ -419,6 +496,8 @@ assert (tuned_vs_constant["difference_high"] < 0).all(), "every tuned decay shou
 # %%
 moderate = fresh[fresh["learning_rate"] == MODERATE_RATE]
 grid = bgd.plot_sweep(moderate, hue="schedule", log_y=True)
+# less than a decade of loss: label 0.04, 0.06 and 0.08 as well as 0.05 and 0.1
+grid.axes_dict["loss"].yaxis.set_minor_locator(LogLocator(subs=(2, 3, 4, 5, 6, 8)))
 
 # %% [markdown]
 # [Explore this](explorer.md#optimizer=sgd&learning_rate=1&batch_size=16&view=curves)
@@ -454,9 +533,29 @@ assert (first_epoch["difference_high"] < 0).all(), (
 # At the initial rate chosen for the best decaying schedule the picture turns around. The
 # constant rate's loss stops improving after a couple of epochs: it hovers at a level set by
 # the noise of its large steps. Each decaying schedule comes down once its rate has fallen far
-# enough. (Step decay's drop half-way through the run is plain to see.) Inverse-time decay,
-# which cuts the rate earliest and furthest (its mean $\eta_t/\eta_0$ is the smallest),
-# settles first but ends highest of the decaying schedules.
+# enough. (Step decay's drop half-way through the run is plain to see.)
+
+# %% tags=["hide-input"]
+final_rate = pd.Series({name: by_schedule[name][-1] for name in DECAYING})
+early = total_updates // 10  # the rate after a tenth of the run
+assert step_budget[DECAYING].idxmin() == "inverse_time", "inverse time: smallest mean"
+assert min(DECAYING, key=lambda name: by_schedule[name][early]) == "inverse_time", "earliest"
+assert final_rate["inverse_time"] > final_rate[["step", "cosine", "warmup_cosine"]].max()
+
+
+def as_share(value):
+    """A final rate as a share of eta_0: 0, or eta_0/k."""
+    return "0" if value < 1e-3 else f"$\\eta_0/{1 / value:.0f}$"
+
+
+Markdown(
+    "Inverse-time decay cuts the rate earliest (its mean $\\eta_t/\\eta_0$, "
+    f"{step_budget['inverse_time']:.2f}, is the smallest) but still runs at "
+    f"{as_share(final_rate['inverse_time'])} at the end, where step decay is down to "
+    f"{as_share(final_rate['step'])}, exponential decay to {as_share(final_rate['exponential'])} "
+    f"and cosine decay to {as_share(final_rate['cosine'])}. It settles first but ends highest "
+    "of the decaying schedules."
+)
 
 # %%
 large = fresh[fresh["learning_rate"] == LARGE_RATE]
@@ -498,6 +597,15 @@ assert (large_sd[DECAYING] < large_sd["constant"] / 3).all(), "decay should shri
 # share $p$ of all possible notes correctly, its accuracy on $n$ test notes varies around $p$
 # with a binomial standard error $\sqrt{p(1-p)/n}$. Averaging over seeds does not shrink this
 # error: every seed is scored on the same notes.
+#
+# That error says how well one model would do on new notes. Two models scored on the *same*
+# notes are compared note by note: their counts of correct notes differ only through the
+# notes on which one is right and the other wrong, the *discordant* notes, and the
+# uncertainty of the difference comes from those notes alone (McNemar, 1947). With $b$ notes
+# right only for the first model and $c$ only for the second, the difference is $b - c$ notes
+# with standard error $\sqrt{b + c - (b - c)^2/n}$. Over several seeds we take each note's
+# mean difference over the seeds; the standard error of their sum, $\sqrt{n}$ times their
+# standard deviation, is McNemar's for a single seed.
 
 # %%
 test_accuracy = bgd.final_values(tuned, split="test", metric="accuracy")
@@ -505,19 +613,69 @@ n_test = len(split.y_test)
 accuracy = bgd.accuracy_table(test_accuracy, "schedule", n_test).loc[SCHEDULES]
 accuracy.round(4)
 
+# %% [markdown]
+# To compare the schedules note by note we replay the tuned runs on the fresh seeds (with
+# `final_weights`, above) and score every model on every test note:
+
+# %%
+A_test = np.hstack([split.X_test, np.ones((n_test, 1))])
+correct = {}  # per schedule: (test notes, seeds), True where the model is right
+for name in SCHEDULES:
+    theta = final_weights(split, name, chosen_rate[name], FRESH_SEEDS)
+    correct[name] = (A_test @ theta.T > 0) == np.asarray(split.y_test)[:, None]
+    swept = test_accuracy.query("schedule == @name").sort_values("seed")["value"]
+    assert np.allclose(correct[name].mean(axis=0), swept), f"the replay should match {name}"
+
+
+def paired_difference(a, b):
+    """Correct notes of a minus b (mean over seeds) and its standard error over the notes."""
+    per_note = (correct[a].astype(float) - correct[b]).mean(axis=1)
+    return per_note.sum(), np.sqrt(n_test * per_note.var())
+
+
+pairs = pd.DataFrame(
+    [
+        {
+            "pair": f"{a} - {b}",
+            "discordant notes per seed": (correct[a] != correct[b]).sum(axis=0).mean(),
+            "difference, notes": difference,
+            "its standard error": se,
+        }
+        for b, a in itertools.combinations(SCHEDULES, 2)
+        for difference, se in [paired_difference(a, b)]
+    ]
+).set_index("pair")
+pairs.head(len(DECAYING)).round(2)  # each decaying schedule minus the tuned constant rate
+
 # %% tags=["hide-input"]
 accuracy_gap = accuracy["mean"].max() - accuracy["mean"].min()
 standard_error = accuracy["binomial SE"].max()
+headline = pairs.loc[f"{best_schedule} - constant"]
+discordant = (correct[best_schedule] != correct["constant"]).sum(axis=0)
+spread = pairs["difference, notes"].abs() / pairs["its standard error"]
+largest = pairs.loc[pairs["difference, notes"].abs().idxmax()]
 Markdown(
     f"The mean test accuracies of the tuned schedules lie between "
-    f"**{100 * accuracy['mean'].min():.2f} %** and **{100 * accuracy['mean'].max():.2f} %**: "
-    f"{accuracy_gap * n_test:.1f} of the {n_test} test notes apart, while the binomial standard "
-    f"error of one accuracy is {standard_error * n_test:.1f} notes. On this test set the "
-    "schedules cannot be told apart by accuracy; their difference shows in the loss."
+    f"**{100 * accuracy['mean'].min():.2f} %** and **{100 * accuracy['mean'].max():.2f} %**, "
+    f"{accuracy_gap * n_test:.1f} of the {n_test} test notes apart. The binomial standard "
+    f"error, up to {standard_error * n_test:.1f} notes, measures how precisely these notes "
+    "tell one model's accuracy on new notes; it is not the yardstick for the gap between two "
+    f"models scored on the same notes. Note by note, {best_schedule} decay and the tuned "
+    f"constant rate disagree on {headline['discordant notes per seed']:.1f} notes per seed on "
+    f"average ({discordant.min()} to {discordant.max()}); {best_schedule} minus constant is "
+    f"**{headline['difference, notes']:+.1f} notes** (mean over the seeds; standard error "
+    f"{headline['its standard error']:.1f}). Over all {len(pairs)} pairs of tuned schedules "
+    f"the largest difference is {largest.name} {largest['difference, notes']:+.1f} notes "
+    f"(standard error {largest['its standard error']:.1f}), and no difference exceeds "
+    f"{spread.max():.1f} standard errors. The models make nearly the same predictions: on "
+    "this test set the schedules cannot be told apart by accuracy; their difference shows in "
+    "the loss."
 )
 
 # %% tags=["remove-input"]
-assert accuracy_gap < 2 * standard_error, "the accuracy gap should be within the binomial noise"
+assert (pairs["difference, notes"].abs() <= 2 * pairs["its standard error"]).all(), (
+    "no paired accuracy difference should exceed two of its standard errors"
+)
 
 # %% [markdown]
 # **Which decay?** Step, exponential, inverse time and cosine decay all work here; they
@@ -564,16 +722,33 @@ assert abs(warmup_effect["difference"]) < 0.1 * cosine_gain, "warm-up should cha
 # %% tags=["hide-input"]
 Markdown(
     f"In numbers (SGD, {EPOCHS} epochs, batch size {BATCH_SIZE}; rates chosen with seeds 0 "
-    f"to {SEEDS - 1} on {len(tuning_split.y_train)} training rows, reported on seeds "
-    f"{FRESH_SEEDS[0]} to {FRESH_SEEDS[-1]}): the tuned constant rate "
+    f"to {SEEDS - 1} on {len(tuning_split.y_train)} training rows ({tuning_updates} updates), "
+    f"reported on seeds {FRESH_SEEDS[0]} to {FRESH_SEEDS[-1]} on all "
+    f"{len(split.y_train)} ({total_updates} updates)): the tuned constant rate "
     f"({chosen_rate['constant']:g}) ends "
     f"{constant_excess:.4f} above the floor $L^*$ = {L_STAR:.4f}, {best_schedule} decay from "
     f"{LARGE_RATE:g} ends {best_excess:.4f} above it, {constant_excess / best_excess:.0f} times "
     f"closer (paired difference {best['difference']:.4f} ± {best['difference_se']:.4f} standard "
-    f"error). The test accuracy does not separate them: {accuracy_gap * n_test:.1f} notes "
-    f"against a binomial standard error of {standard_error * n_test:.1f}."
+    f"error). The test accuracy does not separate them: paired over the {n_test} test notes, "
+    f"{best_schedule} minus constant is {headline['difference, notes']:+.1f} ± "
+    f"{headline['its standard error']:.1f} notes."
 )
 
 # %% [markdown]
 # So far every run used plain SGD. The next lesson changes the update rule itself: momentum,
 # and optimizers that adapt the step size of each weight.
+
+# %% [markdown]
+# ## Further reading
+#
+# - Herbert Robbins and Sutton Monro (1951). *A Stochastic Approximation Method.* Annals of
+#   Mathematical Statistics 22: why the step sizes of stochastic gradient descent must
+#   shrink for it to converge.
+# - Ilya Loshchilov and Frank Hutter (2017). *SGDR: Stochastic Gradient Descent with Warm
+#   Restarts.* ICLR 2017: cosine decay.
+# - Priya Goyal, Piotr Dollár, Ross Girshick, Pieter Noordhuis, Lukasz Wesolowski, Aapo
+#   Kyrola, Andrew Tulloch, Yangqing Jia and Kaiming He (2017). *Accurate, Large Minibatch
+#   SGD: Training ImageNet in 1 Hour.* arXiv:1706.02677: warm-up and step schedules.
+# - Quinn McNemar (1947). *Note on the Sampling Error of the Difference Between Correlated
+#   Proportions or Percentages.* Psychometrika 12: comparing two classifiers on the same
+#   test notes.
