@@ -84,22 +84,29 @@ palette = sns.color_palette("colorblind")
 
 # %%
 data = bgd.split_data(validation_size=VALIDATION_SIZE)
-tests = pd.concat(
-    [
-        bgd.lr_range_test(
-            optimizer=name,
-            min_lr=MIN_LR,
-            max_lr=MAX_LR,
-            steps=RANGE_STEPS,
-            batch_size=BATCH_SIZE,
-            data=data,
-            seed=list(range(SEEDS)),
-            smoothing=SMOOTHING,
-        )
-        for name in OPTIMIZERS
-    ],
-    ignore_index=True,
-)
+
+
+def range_tests(steps: int) -> pd.DataFrame:
+    """One range test of `steps` updates per seed and optimizer, in one frame."""
+    return pd.concat(
+        [
+            bgd.lr_range_test(
+                optimizer=name,
+                min_lr=MIN_LR,
+                max_lr=MAX_LR,
+                steps=steps,
+                batch_size=BATCH_SIZE,
+                data=data,
+                seed=list(range(SEEDS)),
+                smoothing=SMOOTHING,
+            )
+            for name in OPTIMIZERS
+        ],
+        ignore_index=True,
+    )
+
+
+tests = range_tests(RANGE_STEPS)
 one_test = tests[(tests["optimizer"] == "sgd") & (tests["seed"] == 0)]
 ax = bgd.plot_lr_range(one_test, title=f"One range test: SGD, batch size {BATCH_SIZE}, seed 0")
 one_test.head()
@@ -364,22 +371,7 @@ Markdown(
 # seeds, same range of rates, with `LONG_RANGE_STEPS` updates instead.
 
 # %%
-long_tests = pd.concat(
-    [
-        bgd.lr_range_test(
-            optimizer=name,
-            min_lr=MIN_LR,
-            max_lr=MAX_LR,
-            steps=LONG_RANGE_STEPS,
-            batch_size=BATCH_SIZE,
-            data=data,
-            seed=list(range(SEEDS)),
-            smoothing=SMOOTHING,
-        )
-        for name in OPTIMIZERS
-    ],
-    ignore_index=True,
-)
+long_tests = range_tests(LONG_RANGE_STEPS)
 long_suggestion = (
     pd.DataFrame({rule: bgd.suggest_learning_rate(long_tests, rule=rule) for rule in RULES})
     .groupby("optimizer", sort=False)
