@@ -304,6 +304,18 @@ def test_minibatch_descent_is_by_hand_sgd_update_by_update(batch_size, standardi
         by_hand.weights, by_hand.bias, standardized.X_train, standardized.y_train
     )
     assert path["loss"].iloc[-1] == pytest.approx(final, rel=1e-12)
+    tracked = bgd.minibatch_descent(
+        standardized,
+        learning_rate=rate,
+        batch_size=batch_size,
+        epochs=epochs,
+        seed=seed,
+        track_weights=True,
+    )
+    weights = [f"w_{feature}" for feature in standardized.feature_names]
+    np.testing.assert_allclose(tracked[weights].iloc[-1], by_hand.weights, rtol=1e-10)
+    assert tracked["b"].iloc[-1] == pytest.approx(by_hand.bias, rel=1e-10)
+    np.testing.assert_allclose(tracked[weights].iloc[0], kernel.ravel(), rtol=1e-7)
     if batch_size == n:  # one batch of every row: the full-batch descent, in another order
         full = bgd.full_batch_descent(standardized, learning_rate=rate, steps=epochs, seed=seed)
         np.testing.assert_allclose(path["loss"], full["loss"], rtol=1e-12)

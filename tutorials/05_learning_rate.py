@@ -286,32 +286,29 @@ assert (tuned > closest).all(), "so validation picks larger rates"
 
 # %% [markdown]
 # Larger rates move the weights further in the same number of updates. The sweep keeps only
-# losses, so we replay its standardised runs in NumPy, all rates and seeds at once: each seed's
-# initial weights (`bgd.initial_weights`) and batch order (`bgd.batch_order`), the update of
-# [lesson 4](04_gradient_descent_by_hand.py), and the length of $(w, b)$ after the last epoch,
-# up to the tuned rate:
+# losses, so we run its standardised runs again with `bgd.minibatch_descent`, the same
+# descent (each seed's initial weights and batch order) in NumPy, which can also record the
+# weights, and take the length of $(w, b)$ after the last epoch, up to the tuned rate:
 
 # %%
 shown = [rate for rate in RATES if rate <= tuned["standardised"]]
-X_tilde = np.column_stack([split.X_train, np.ones(len(split.X_train))])  # rows (x, 1)
-theta = np.stack([np.append(*bgd.initial_weights(seed)) for seed in range(SEEDS)])
-theta = np.tile(theta.astype(np.float64), (len(shown), 1, 1))  # (rate, seed, w and b)
-orders = np.stack(
-    [bgd.batch_order(seed, n_samples=len(X_tilde), epochs=EPOCHS) for seed in range(SEEDS)]
+path = bgd.minibatch_descent(
+    split,
+    learning_rate=shown,
+    batch_size=BATCH_SIZE,
+    epochs=EPOCHS,
+    seed=list(range(SEEDS)),
+    track_weights=True,
 )
-step_sizes = np.array(shown)[:, None, None]
-for epoch in range(EPOCHS):
-    for start in range(0, len(X_tilde), BATCH_SIZE):
-        rows = orders[:, epoch, start : start + BATCH_SIZE]  # (seed, row of the batch)
-        logits = np.einsum("sbk,rsk->rsb", X_tilde[rows], theta)
-        error = bgd.by_hand.sigmoid(logits) - split.y_train[rows]  # p - y per row
-        theta -= step_sizes * np.einsum("rsb,sbk->rsk", error, X_tilde[rows]) / rows.shape[1]
-replayed = np.array(
-    [[bgd.logistic_loss(t[:4], t[4], split.X_train, split.y_train) for t in r] for r in theta]
-)
+last = path[path["step"] == path["step"].max()]
+weight_columns = [f"w_{feature}" for feature in split.feature_names] + ["b"]
+lengths_by_run = last.assign(length=np.linalg.norm(last[weight_columns], axis=1))
+replayed = last.pivot_table(index="learning_rate", columns="seed", values="loss")
 weight_norm = pd.DataFrame(
     {
-        "final length of (w, b): mean over seeds": np.linalg.norm(theta, axis=2).mean(axis=1),
+        "final length of (w, b): mean over seeds": lengths_by_run.groupby("learning_rate")[
+            "length"
+        ].mean(),
         "validation loss (sweep)": by_rate.loc["standardised", "validation"].reindex(shown),
         "excess loss (sweep)": by_rate.loc["standardised", "excess"].reindex(shown),
     },
@@ -323,7 +320,7 @@ weight_norm.round(4)
 swept = final_train[final_train["standardize"]].pivot_table(
     index="learning_rate", columns="seed", values="value"
 )
-assert np.allclose(replayed, swept.loc[shown], atol=1e-4), "the replay is the sweep's runs"
+assert np.allclose(replayed, swept.loc[shown], atol=1e-4), "the same runs as the sweep's"
 lengths = weight_norm["final length of (w, b): mean over seeds"]
 assert lengths.is_monotonic_increasing, "the larger the rate, the longer the weights"
 optimum_length = np.linalg.norm(np.append(opt.weights, opt.bias))

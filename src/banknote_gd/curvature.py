@@ -492,6 +492,7 @@ def _descend(
     n, m = A.shape[0], theta.shape[1]
     losses = np.full((steps + 1, m), np.nan)
     tops = np.full((steps + 1, m), np.nan)
+    path = np.full((steps + 1, *theta.shape), np.nan)  # the weights at every point
     alive = np.ones(m, dtype=bool)
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(steps + 1):
@@ -499,6 +500,7 @@ def _descend(
             loss = np.mean(bce_from_logits(z, y[:, None]), axis=0)
             finite = np.isfinite(loss) & np.all(np.isfinite(theta), axis=0) & alive
             losses[step] = np.where(finite, loss, np.where(alive, np.inf, np.nan))
+            path[step] = theta
             p = sigmoid(z) if track or batches is None else None  # of every row
             if track and finite.any():
                 weights = (p * (1.0 - p))[:, finite].T[:, :, None] * A  # (members, n, d+1)
@@ -508,7 +510,7 @@ def _descend(
             if step == steps or not alive.any():
                 break
             theta = theta - rates * _batch_gradient(A, y, theta, p, batches, step)
-    return {"loss": losses, "lambda_max": tops}
+    return {"loss": losses, "lambda_max": tops, "weights": path}
 
 
 def _batch_gradient(A, y, theta, p, batches, step) -> np.ndarray:
@@ -522,9 +524,14 @@ def _batch_gradient(A, y, theta, p, batches, step) -> np.ndarray:
 
 
 def _path_frame(
-    values: dict[str, np.ndarray], rates: np.ndarray, seeds: list, track: bool
+    values: dict[str, np.ndarray],
+    rates: np.ndarray,
+    seeds: list,
+    track: bool,
+    weight_names: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Long frame from (steps+1, members) arrays, ordered by rate, seed, step."""
+    """Long frame from (steps+1, members) arrays, ordered by rate, seed, step; with
+    ``weight_names`` (one per parameter, bias last), the weights at every point too."""
     losses = values["loss"]
     steps, m = losses.shape
     member = np.repeat(np.arange(m), steps)
@@ -537,6 +544,8 @@ def _path_frame(
     frame["diverged"] = np.isinf(losses).any(axis=0)[member]
     if track:
         frame["lambda_max"] = values["lambda_max"].T.reshape(-1)
+    for k, name in enumerate(weight_names or []):
+        frame[name] = values["weights"][:, k, :].T.reshape(-1)
     keep = ~np.isnan(loss)  # the steps after a divergence were not taken
     return pd.DataFrame(frame)[keep].reset_index(drop=True)
 
@@ -618,6 +627,7 @@ def minibatch_descent(
     epochs: int,
     seed: int | list[int],
     standardize: bool | None = None,
+    track_weights: bool = False,
 ) -> pd.DataFrame:
     """Mini-batch gradient descent on logistic regression, with the loss after every update.
 
@@ -643,13 +653,15 @@ def minibatch_descent(
         A seed or a list of seeds.
     standardize
         Without ``data``: standardise the features (default True).
+    track_weights
+        Add the weights at every point: a column ``w_<feature>`` per feature and ``b``.
 
     Returns
     -------
     pandas.DataFrame
         The columns of :func:`full_batch_descent` (without ``lambda_max``): one row per
         point visited, rate and seed, ordered by rate, seed and ``step`` (updates taken, from
-        0, every update of every epoch).
+        0, every update of every epoch); on request, the weights.
 
     Examples
     --------
@@ -671,7 +683,10 @@ def minibatch_descent(
     member_rates = np.repeat(np.asarray(rates), len(seeds))
     batches = _batches(seeds, len(rates), n, batch_size, epochs)
     values = _descend(A, y, theta, member_rates, len(batches), False, batches)
-    return _path_frame(values, member_rates, seeds, False)
+    names = None
+    if check_bool("track_weights", track_weights):
+        names = [*(f"w_{feature}" for feature in data.feature_names), "b"]
+    return _path_frame(values, member_rates, seeds, False, names)
 
 
 def _batches(seeds: list, n_rates: int, n: int, batch_size: int, epochs: int) -> list:
