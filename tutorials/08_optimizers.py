@@ -617,7 +617,7 @@ assert paired_notes / paired_se > 2, "paired by note, the gap should exceed two 
 # %%
 curvatures = bgd.hessian_eigenvalues(optimum.weights, optimum.bias, split.X_train, split.y_train)
 condition_number = curvatures.max() / curvatures.min()
-curvatures
+pd.Series(curvatures, name="Hessian eigenvalues at the optimum")
 
 # %% tags=["hide-input"]
 Markdown(
@@ -688,7 +688,10 @@ split_table = pd.DataFrame(
         "corrected standard error": paired["corrected se"],
     }
 ).loc[OPTIMIZERS]
-(100 * split_table).round(2).rename(columns=lambda column: f"{column} (%)")
+(100 * split_table).rename(columns=lambda column: f"{column} (%)").style.format(
+    "{:.2f}",
+    na_rep="—",  # SGD is the baseline of the paired columns
+)
 
 # %% [markdown]
 # On the left, each point is one optimizer's test accuracy on one split, the mean over the
