@@ -258,7 +258,7 @@ with sns.axes_style("whitegrid"):
         style="schedule",
         markers=True,
         dashes=False,
-        palette="colorblind",
+        palette=bgd.hue_palette(len(SCHEDULES)),  # the colours of the sweep figures below
         col="criterion",
         kind="line",
         errorbar=bgd.BootstrapCI(95),  # seaborn's ("ci", 95) interval, faster
@@ -266,7 +266,7 @@ with sns.axes_style("whitegrid"):
         aspect=1.05,
         facet_kws={"sharey": False},
     )
-    palette = dict(zip(SCHEDULES, sns.color_palette("colorblind", len(SCHEDULES))))
+    palette = dict(zip(SCHEDULES, bgd.hue_palette(len(SCHEDULES))))
     left = grid.axes.flat[0]
     for name in SCHEDULES:
         rate = chosen_rate[name]
